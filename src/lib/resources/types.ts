@@ -1,0 +1,146 @@
+/**
+ * The four resource kinds, as stored and as printed by `tctl get` (snake_case field names, protojson
+ * durations such as "3600s"; teleport.md §1-4). Values of these types have passed their kind's parser,
+ * so the inside of the program trusts them.
+ */
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | {[key: string]: JsonValue}
+export type JsonObject = {[key: string]: JsonValue}
+
+export interface Metadata {
+  readonly name: string
+  readonly description?: string
+  readonly labels?: Readonly<Record<string, string>>
+  /** RFC 3339. */
+  readonly expires?: string
+  /** Set by storage on every write; compare-and-swap updates check it. */
+  readonly revision?: string
+}
+
+// ---- workload_identity v1 (teleport.md §2) ----
+
+export interface ConditionEq { readonly value: string }
+export interface ConditionIn { readonly values: readonly string[] }
+
+/** Exactly one operator is set. Numbers and booleans in input are stored as their string form. */
+export interface RuleCondition {
+  readonly attribute: string
+  readonly eq?: ConditionEq
+  readonly not_eq?: ConditionEq
+  readonly in?: ConditionIn
+  readonly not_in?: ConditionIn
+}
+
+/** Either `conditions` (AND) or `expression`, never both. */
+export interface WorkloadIdentityRule {
+  readonly conditions?: readonly RuleCondition[]
+  readonly expression?: string
+}
+
+export interface SubjectTemplate {
+  readonly common_name?: string
+  readonly organization?: string
+  readonly organizational_unit?: string
+}
+
+export interface WorkloadIdentitySpec {
+  readonly spiffe: {
+    /** A path template starting with `/`; rendered, then appended to `spiffe://<cluster>`. */
+    readonly id: string
+    readonly hint?: string
+    readonly x509?: {
+      readonly dns_sans?: readonly string[]
+      readonly subject_template?: SubjectTemplate
+      /** protojson duration, "<seconds>s". */
+      readonly maximum_ttl?: string
+    }
+    readonly jwt?: {
+      readonly extra_claims?: JsonObject
+      readonly maximum_ttl?: string
+    }
+  }
+  readonly rules?: {
+    readonly allow?: readonly WorkloadIdentityRule[]
+  }
+}
+
+export interface WorkloadIdentity {
+  readonly kind: 'workload_identity'
+  readonly version: 'v1'
+  readonly metadata: Metadata
+  readonly spec: WorkloadIdentitySpec
+}
+
+// ---- role v3..v8 (teleport.md §3). Fields we do not use are kept as they came. ----
+
+export interface RoleRule {
+  readonly resources: readonly string[]
+  readonly verbs: readonly string[]
+  readonly where?: string
+}
+
+export interface RoleConditions {
+  /** Values normalised to lists (`key: value` and `key: [values]` are both accepted in input). */
+  readonly workload_identity_labels?: Readonly<Record<string, readonly string[]>>
+  readonly workload_identity_labels_expression?: string
+  readonly rules?: readonly RoleRule[]
+  readonly logins?: readonly string[]
+  readonly [field: string]: unknown
+}
+
+export interface Role {
+  readonly kind: 'role'
+  readonly version: 'v3' | 'v4' | 'v5' | 'v6' | 'v7' | 'v8'
+  readonly metadata: Metadata
+  readonly spec: {
+    readonly allow?: RoleConditions
+    readonly deny?: RoleConditions
+    readonly options?: Readonly<Record<string, unknown>>
+    readonly [field: string]: unknown
+  }
+}
+
+// ---- bot v1 (teleport.md §4) ----
+
+export interface Trait {
+  readonly name: string
+  readonly values: readonly string[]
+}
+
+export interface Bot {
+  readonly kind: 'bot'
+  readonly version: 'v1'
+  readonly metadata: Metadata
+  readonly spec: {
+    readonly roles: readonly string[]
+    readonly traits?: readonly Trait[]
+    /** protojson duration; default 12h, max 168h. */
+    readonly max_session_ttl?: string
+  }
+  /** Server-set: `bot-<name>` with spaces replaced by `-`. */
+  readonly status?: {
+    readonly user_name: string
+    readonly role_name: string
+  }
+}
+
+// ---- token v2 (teleport.md §4) ----
+
+export type JoinMethod = 'token'
+
+export interface ProvisionToken {
+  readonly kind: 'token'
+  readonly version: 'v2'
+  /** metadata.name is the secret token value; metadata.expires is when it stops working. */
+  readonly metadata: Metadata
+  readonly spec: {
+    readonly roles: readonly string[]
+    readonly join_method: JoinMethod
+    readonly bot_name?: string
+  }
+}
+
+export type Resource = WorkloadIdentity | Role | Bot | ProvisionToken
+export type ResourceKind = Resource['kind']
+export type ResourceOf<K extends ResourceKind> = Extract<Resource, {kind: K}>
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['workload_identity', 'role', 'bot', 'token']

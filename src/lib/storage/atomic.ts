@@ -1,0 +1,53 @@
+/**
+ * Crash-safe file replacement: write a temp file in the same directory, fsync it, rename it over the
+ * target, fsync the directory. A reader sees the old file or the new one, never a partial one, and a
+ * SIGKILL at any point leaves the target readable.
+ */
+import {randomBytes} from 'node:crypto'
+import {promises as fs, constants as fsc} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
+
+export interface AtomicWriteOptions {
+  /** File mode; secrets use 0o600 (the default). */
+  readonly mode?: number
+}
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const dir = dirname(path)
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const mode = options.mode ?? 0o600
+  const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode)
+  try {
+    await handle.writeFile(data)
+    await handle.chmod(mode) // the umask may have narrowed or the file may pre-exist with another mode
+    await handle.sync()
+  } catch (err) {
+    await handle.close()
+    await fs.rm(tmp, {force: true})
+    throw err
+  }
+  await handle.close()
+  try {
+    await fs.rename(tmp, path)
+  } catch (err) {
+    await fs.rm(tmp, {force: true})
+    throw err
+  }
+  await syncDir(dir)
+}
+
+/** fsync a directory so a rename or unlink in it survives a crash. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY)
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Create a private state directory (0700), tightening the mode if it already exists. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, {recursive: true, mode: 0o700})
+  await fs.chmod(dir, 0o700)
+}
