@@ -10,6 +10,8 @@ import {basename, dirname, join} from 'node:path'
 export interface AtomicWriteOptions {
   /** File mode; secrets use 0o600 (the default). */
   readonly mode?: number
+  /** fsync the directory after the rename (default true). A batch of writes syncs it once at the end. */
+  readonly syncDir?: boolean
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
@@ -33,7 +35,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await fs.rm(tmp, {force: true})
     throw err
   }
-  await syncDir(dir)
+  if (options.syncDir !== false) await syncDir(dir)
 }
 
 /** fsync a directory so a rename or unlink in it survives a crash. */

@@ -1,0 +1,90 @@
+/** The embedded default backend: a data directory on this machine, used in-process. */
+import {FileResourceStore} from '../storage/file-store.js'
+import type {ResourceStore} from '../storage/resource-store.js'
+import {RESOURCE_KINDS, type Resource, type ResourceKind, type ResourceOf} from '../resources/types.js'
+import {type ClusterInfo, type DataDirPaths, openDataDir} from '../cluster/data-dir.js'
+import {createResources, deleteResource, getResource} from '../cluster/resources.js'
+import {addBot, deleteBot, updateBot} from '../cluster/bots.js'
+import {TOKEN_TTL_DEFAULT_MS, makeBotToken, newTokenValue} from '../cluster/tokens.js'
+import {caPins, initCaMaterial} from '../cluster/ca-files.js'
+import type {
+  AddBotRequest, AddBotResult, AddTokenRequest, AdminApi, ClusterStatus, CreateOutcome, UpdateBotRequest, UpdateBotResult,
+} from './api.js'
+import type {ProvisionToken} from '../resources/types.js'
+
+export interface LocalBackendOptions {
+  readonly dataDir: string
+  /** Create the data directory on first use (default true). */
+  readonly create?: boolean
+  readonly clusterName?: string
+  readonly now?: () => Date
+  readonly version?: string
+}
+
+export class LocalBackend implements AdminApi {
+  private constructor(
+    readonly paths: DataDirPaths,
+    readonly info: ClusterInfo,
+    readonly store: ResourceStore,
+    private readonly now: () => Date,
+    private readonly version: string,
+  ) {}
+
+  static async open(options: LocalBackendOptions): Promise<LocalBackend> {
+    const now = options.now ?? (() => new Date())
+    const {paths, info} = await openDataDir(options.dataDir, {
+      create: options.create ?? true,
+      clusterName: options.clusterName,
+      initCa: initCaMaterial,
+      now,
+    })
+    return new LocalBackend(paths, info, new FileResourceStore(paths.resources, paths.lock), now, options.version ?? '')
+  }
+
+  get clusterName(): string {
+    return this.info.clusterName
+  }
+
+  async status(): Promise<ClusterStatus> {
+    const counts = Object.fromEntries(
+      await Promise.all(RESOURCE_KINDS.map(async (k) => [k, (await this.store.list(k)).length] as const)),
+    ) as Record<ResourceKind, number>
+    return {clusterName: this.clusterName, version: this.version, caPins: await caPins(this.paths), counts}
+  }
+
+  createResources(resources: readonly Resource[], options: {force: boolean}): Promise<CreateOutcome[]> {
+    return createResources(this.store, resources, options)
+  }
+
+  getResource<K extends ResourceKind>(kind: K, name: string): Promise<ResourceOf<K>> {
+    return getResource(this.store, kind, name)
+  }
+
+  listResources<K extends ResourceKind>(kind: K): Promise<ResourceOf<K>[]> {
+    return this.store.list(kind)
+  }
+
+  deleteResource(kind: ResourceKind, name: string): Promise<void> {
+    return kind === 'bot' ? deleteBot(this.store, name) : deleteResource(this.store, kind, name)
+  }
+
+  addBot(request: AddBotRequest): Promise<AddBotResult> {
+    return addBot(this.store, request, this.now())
+  }
+
+  updateBot(request: UpdateBotRequest): Promise<UpdateBotResult> {
+    return updateBot(this.store, request)
+  }
+
+  deleteBot(name: string): Promise<void> {
+    return deleteBot(this.store, name)
+  }
+
+  async addToken(request: AddTokenRequest): Promise<ProvisionToken> {
+    // The bot need not exist yet: `tctl bots add NAME --token=T` may follow. Joining checks it.
+    return this.store.transact(async (tx) => {
+      const token = makeBotToken(request.botName, request.ttlMs ?? TOKEN_TTL_DEFAULT_MS, this.now(), request.value ?? newTokenValue())
+      return tx.put(token)
+    })
+  }
+}

@@ -1,0 +1,38 @@
+import {Args, Flags} from '@oclif/core'
+import {adminFlags, openAdmin} from '../../../lib/cli/admin.js'
+import {BaseCommand} from '../../../lib/cli/base.js'
+import {botAddedJson, botAddedText} from '../../../lib/cli/bot-views.js'
+import {splitList} from '../../../lib/cli/lists.js'
+import {toJson} from '../../../lib/cli/output.js'
+import {resolveDataDir} from '../../../lib/cluster/data-dir.js'
+import {parseDuration} from '../../../lib/duration.js'
+
+export default class BotsAdd extends BaseCommand {
+  static override summary = 'Add a new certificate renewal bot to the cluster, with a single-use join token.'
+  static override examples = ['<%= config.bin %> bots add my-bot --roles=example-workload-identity-issuer']
+  static override args = {name: Args.string({description: 'Name of the bot.', required: true})}
+  static override flags = {
+    ...adminFlags,
+    roles: Flags.string({description: 'Roles the bot is able to assume (comma-separated).', default: ''}),
+    logins: Flags.string({description: 'Logins the bot may use (comma-separated).', default: ''}),
+    token: Flags.string({description: 'Name of an existing token to use.'}),
+    ttl: Flags.string({description: 'TTL for the bot join token (default 1h).'}),
+    format: Flags.string({options: ['text', 'json'], default: 'text', hidden: true}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(BotsAdd)
+    const roles = splitList(flags.roles)
+    if (roles.length === 0) {
+      process.stderr.write('WARNING: No roles specified. The bot will not be able to produce outputs until a role is added to the bot.\n')
+    }
+    const admin = await openAdmin(flags, this.config.version)
+    const result = await admin.addBot({
+      name: args.name, roles, logins: splitList(flags.logins), tokenName: flags.token,
+      tokenTtlMs: flags.ttl === undefined ? undefined : parseDuration(flags.ttl),
+    })
+    const now = new Date()
+    if (flags.format === 'json') this.log(toJson(botAddedJson(result, now)).trimEnd())
+    else process.stdout.write(botAddedText(result, {where: `--data-dir=${resolveDataDir(flags['data-dir'])}`}, now))
+  }
+}

@@ -1,0 +1,15 @@
+import {Args} from '@oclif/core'
+import {adminFlags, openAdmin} from '../../../lib/cli/admin.js'
+import {BaseCommand} from '../../../lib/cli/base.js'
+
+export default class BotsRm extends BaseCommand {
+  static override summary = 'Permanently remove a certificate renewal bot from the cluster, with its unused join tokens.'
+  static override args = {name: Args.string({description: 'Name of the bot.', required: true})}
+  static override flags = {...adminFlags}
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(BotsRm)
+    await (await openAdmin(flags, this.config.version)).deleteBot(args.name)
+    this.log(`Bot "${args.name}" deleted successfully.`)
+  }
+}

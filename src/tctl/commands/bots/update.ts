@@ -1,0 +1,28 @@
+import {Args, Flags} from '@oclif/core'
+import {adminFlags, openAdmin} from '../../../lib/cli/admin.js'
+import {BaseCommand} from '../../../lib/cli/base.js'
+import {optionalList} from '../../../lib/cli/lists.js'
+
+export default class BotsUpdate extends BaseCommand {
+  static override summary = "Update an existing bot's roles or logins."
+  static override examples = ['<%= config.bin %> bots update my-bot --add-roles example-workload-identity-issuer']
+  static override args = {name: Args.string({description: 'Name of the bot.', required: true})}
+  static override flags = {
+    ...adminFlags,
+    'set-roles': Flags.string({description: 'Replace the bot\'s roles with this comma-separated list.'}),
+    'add-roles': Flags.string({description: 'Add these comma-separated roles.'}),
+    'set-logins': Flags.string({description: 'Replace the bot\'s logins with this comma-separated list.'}),
+    'add-logins': Flags.string({description: 'Add these comma-separated logins.'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(BotsUpdate)
+    const admin = await openAdmin(flags, this.config.version)
+    const {changed} = await admin.updateBot({
+      name: args.name,
+      setRoles: optionalList(flags['set-roles']), addRoles: optionalList(flags['add-roles']),
+      setLogins: optionalList(flags['set-logins']), addLogins: optionalList(flags['add-logins']),
+    })
+    process.stderr.write(changed ? 'Bot has been updated, roles will take effect on its next renewal\n' : 'No changes requested, nothing to do\n')
+  }
+}

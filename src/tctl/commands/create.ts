@@ -1,0 +1,25 @@
+import {Args, Flags} from '@oclif/core'
+import {adminFlags, openAdmin} from '../../lib/cli/admin.js'
+import {BaseCommand} from '../../lib/cli/base.js'
+import {createdMessage} from '../../lib/cli/resource-views.js'
+import {readResourceInput} from '../../lib/resources/input.js'
+import {parseResources} from '../../lib/resources/parse.js'
+
+export default class Create extends BaseCommand {
+  static override summary = 'Create or update a resource from a YAML or JSON file.'
+  static override description = 'Documents are checked first, then applied in order. -f is short for --force, not a file flag.'
+  static override examples = ['<%= config.bin %> create -f workload-identity.yaml', 'cat role.yaml | <%= config.bin %> create']
+  static override args = {filename: Args.string({description: 'Resource file; omitted or "-" reads standard input.'})}
+  static override flags = {
+    ...adminFlags,
+    force: Flags.boolean({char: 'f', description: 'Overwrite the resource if it already exists.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Create)
+    const {text, file} = await readResourceInput(args.filename ?? '-')
+    const resources = parseResources(text, file)
+    const admin = await openAdmin(flags, this.config.version)
+    for (const outcome of await admin.createResources(resources, {force: flags.force})) this.log(createdMessage(outcome))
+  }
+}

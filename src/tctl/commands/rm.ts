@@ -1,0 +1,21 @@
+import {Args} from '@oclif/core'
+import {adminFlags, openAdmin} from '../../lib/cli/admin.js'
+import {BaseCommand} from '../../lib/cli/base.js'
+import {refForDelete} from '../../lib/cli/resource-ref.js'
+import {deletedMessage} from '../../lib/cli/resource-views.js'
+
+export default class Rm extends BaseCommand {
+  static override summary = 'Delete a resource.'
+  static override aliases = ['del', 'delete']
+  static override examples = ['<%= config.bin %> rm workload_identity/example-workload-identity']
+  static override args = {ref: Args.string({description: 'KIND/NAME', required: true})}
+  static override flags = {...adminFlags}
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Rm)
+    const {kind, name} = refForDelete(args.ref)
+    const admin = await openAdmin(flags, this.config.version)
+    await admin.deleteResource(kind, name)
+    this.log(deletedMessage(kind, name))
+  }
+}

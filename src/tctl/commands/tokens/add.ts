@@ -1,0 +1,36 @@
+import {Flags} from '@oclif/core'
+import {adminFlags, openAdmin} from '../../../lib/cli/admin.js'
+import {BaseCommand} from '../../../lib/cli/base.js'
+import {tokenAddedText} from '../../../lib/cli/bot-views.js'
+import {toJson, toYamlDocuments} from '../../../lib/cli/output.js'
+import {resolveDataDir} from '../../../lib/cluster/data-dir.js'
+import {parseDuration} from '../../../lib/duration.js'
+import {BadParameterError} from '../../../lib/errors.js'
+
+export default class TokensAdd extends BaseCommand {
+  static override summary = 'Create an invitation token (bot tokens; --bot-name is our addition to Teleport\'s flags).'
+  static override examples = ['<%= config.bin %> tokens add --type=bot --bot-name=my-bot --ttl=30m']
+  static override flags = {
+    ...adminFlags,
+    type: Flags.string({description: 'Type of token: bot.', required: true}),
+    'bot-name': Flags.string({description: 'The bot this token enrols.'}),
+    value: Flags.string({description: 'Override the default random generated token value.'}),
+    ttl: Flags.string({description: 'Time to live for the token (default 30m).'}),
+    format: Flags.string({options: ['text', 'json', 'yaml'], default: 'text'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(TokensAdd)
+    if (flags.type.toLowerCase() !== 'bot') throw new BadParameterError(`unsupported token type "${flags.type}": only "bot" tokens are supported`)
+    // Teleport's own message when a Bot token has no bot name (teleport.md §4).
+    if (!flags['bot-name']) throw new BadParameterError('token with role "Bot" must set bot_name')
+    const admin = await openAdmin(flags, this.config.version)
+    const token = await admin.addToken({
+      type: 'bot', botName: flags['bot-name'], value: flags.value,
+      ttlMs: flags.ttl === undefined ? undefined : parseDuration(flags.ttl),
+    })
+    if (flags.format === 'json') process.stdout.write(toJson(token))
+    else if (flags.format === 'yaml') process.stdout.write(await toYamlDocuments([token]))
+    else process.stdout.write(tokenAddedText(token, {where: `--data-dir=${resolveDataDir(flags['data-dir'])}`}, new Date()))
+  }
+}

@@ -1,0 +1,15 @@
+import {Args} from '@oclif/core'
+import {adminFlags, openAdmin} from '../../../lib/cli/admin.js'
+import {BaseCommand} from '../../../lib/cli/base.js'
+
+export default class TokensRm extends BaseCommand {
+  static override summary = 'Delete (revoke) an invitation token.'
+  static override args = {token: Args.string({description: 'The token to delete.', required: true})}
+  static override flags = {...adminFlags}
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(TokensRm)
+    await (await openAdmin(flags, this.config.version)).deleteResource('token', args.token)
+    this.log(`Token ${args.token} has been deleted.`)
+  }
+}
