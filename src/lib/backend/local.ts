@@ -6,7 +6,9 @@ import {type ClusterInfo, type DataDirPaths, openDataDir} from '../cluster/data-
 import {createResources, deleteResource, getResource} from '../cluster/resources.js'
 import {addBot, deleteBot, updateBot} from '../cluster/bots.js'
 import {TOKEN_TTL_DEFAULT_MS, makeBotToken, newTokenValue} from '../cluster/tokens.js'
-import {caPins, initCaMaterial} from '../cluster/ca-files.js'
+import {caPins, initCaMaterial, loadCa} from '../cluster/ca-files.js'
+import type {Authority} from '../authority/authority.js'
+import {PolicyCache} from '../authority/policy.js'
 import type {
   AddBotRequest, AddBotResult, AddTokenRequest, AdminApi, ClusterStatus, CreateOutcome, UpdateBotRequest, UpdateBotResult,
 } from './api.js'
@@ -17,24 +19,32 @@ export interface LocalBackendOptions {
   /** Create the data directory on first use (default true). */
   readonly create?: boolean
   readonly clusterName?: string
+  readonly publicAddr?: string
   readonly now?: () => Date
   readonly version?: string
 }
 
 export class LocalBackend implements AdminApi {
+  private authorityPromise?: Promise<Authority>
+  /** Issuance reads policy from here; this process's writes invalidate it at once. */
+  readonly policy: PolicyCache
+
   private constructor(
     readonly paths: DataDirPaths,
     readonly info: ClusterInfo,
     readonly store: ResourceStore,
     private readonly now: () => Date,
     private readonly version: string,
-  ) {}
+  ) {
+    this.policy = new PolicyCache(store)
+  }
 
   static async open(options: LocalBackendOptions): Promise<LocalBackend> {
     const now = options.now ?? (() => new Date())
     const {paths, info} = await openDataDir(options.dataDir, {
       create: options.create ?? true,
       clusterName: options.clusterName,
+      publicAddr: options.publicAddr,
       initCa: initCaMaterial,
       now,
     })
@@ -45,6 +55,30 @@ export class LocalBackend implements AdminApi {
     return this.info.clusterName
   }
 
+  get clock(): () => Date {
+    return this.now
+  }
+
+  /** The Authority over this data directory (loads the CA keys on first use, not before). */
+  authority(): Promise<Authority> {
+    this.authorityPromise ??= (async () => {
+      const [{Authority}, {FileAuditLog}, {issuerUrl}, ca] = await Promise.all([
+        import('../authority/authority.js'), import('../authority/audit.js'), import('../oidc.js'), loadCa(this.paths),
+      ])
+      const issuer = issuerUrl(this.info.publicAddr ?? this.info.clusterName)
+      return new Authority({ca, policy: this.policy, audit: new FileAuditLog(this.paths.auditLog), issuer, now: this.now})
+    })()
+    return this.authorityPromise
+  }
+
+  private async written<T>(result: Promise<T>): Promise<T> {
+    try {
+      return await result
+    } finally {
+      this.policy.invalidate()
+    }
+  }
+
   async status(): Promise<ClusterStatus> {
     const counts = Object.fromEntries(
       await Promise.all(RESOURCE_KINDS.map(async (k) => [k, (await this.store.list(k)).length] as const)),
@@ -53,7 +87,7 @@ export class LocalBackend implements AdminApi {
   }
 
   createResources(resources: readonly Resource[], options: {force: boolean}): Promise<CreateOutcome[]> {
-    return createResources(this.store, resources, options)
+    return this.written(createResources(this.store, resources, options))
   }
 
   getResource<K extends ResourceKind>(kind: K, name: string): Promise<ResourceOf<K>> {
@@ -65,19 +99,19 @@ export class LocalBackend implements AdminApi {
   }
 
   deleteResource(kind: ResourceKind, name: string): Promise<void> {
-    return kind === 'bot' ? deleteBot(this.store, name) : deleteResource(this.store, kind, name)
+    return this.written(kind === 'bot' ? deleteBot(this.store, name) : deleteResource(this.store, kind, name))
   }
 
   addBot(request: AddBotRequest): Promise<AddBotResult> {
-    return addBot(this.store, request, this.now())
+    return this.written(addBot(this.store, request, this.now()))
   }
 
   updateBot(request: UpdateBotRequest): Promise<UpdateBotResult> {
-    return updateBot(this.store, request)
+    return this.written(updateBot(this.store, request))
   }
 
   deleteBot(name: string): Promise<void> {
-    return deleteBot(this.store, name)
+    return this.written(deleteBot(this.store, name))
   }
 
   async addToken(request: AddTokenRequest): Promise<ProvisionToken> {

@@ -1,11 +1,11 @@
 import {resolveDataDir} from '../cluster/data-dir.js'
 
 /** `tctl init`: create the data directory (or confirm it), and say which cluster it holds. */
-export async function initCluster(dataDirFlag: string | undefined, clusterName: string | undefined): Promise<string> {
+export async function initCluster(dataDirFlag: string | undefined, clusterName: string | undefined, publicAddr?: string): Promise<string> {
   const {openDataDir} = await import('../cluster/data-dir.js')
   const {initCaMaterial} = await import('../cluster/ca-files.js')
   const dir = resolveDataDir(dataDirFlag)
-  const {info, created} = await openDataDir(dir, {create: true, clusterName, initCa: initCaMaterial})
+  const {info, created} = await openDataDir(dir, {create: true, clusterName, publicAddr, initCa: initCaMaterial})
   return created
     ? `Cluster "${info.clusterName}" has been created in ${dir}`
     : `Cluster "${info.clusterName}" already exists in ${dir}`

@@ -29,6 +29,8 @@ export interface DataDirPaths {
 export interface ClusterInfo {
   readonly clusterName: string
   readonly createdAt: string
+  /** Where the cluster is reached publicly; the JWT-SVID issuer is derived from it (default: the cluster name). */
+  readonly publicAddr?: string
 }
 
 /** `--data-dir`, else $SVIDKIT_DATA_DIR, else $XDG_DATA_HOME/svidkit, else ~/.local/share/svidkit. */
@@ -69,9 +71,10 @@ export async function readClusterInfo(paths: DataDirPaths): Promise<ClusterInfo 
     throw err
   }
   try {
-    const value = JSON.parse(text) as {cluster_name?: unknown; created_at?: unknown}
+    const value = JSON.parse(text) as {cluster_name?: unknown; created_at?: unknown; public_addr?: unknown}
     if (typeof value.cluster_name !== 'string') throw new Error('cluster_name is missing')
-    return {clusterName: TrustDomain.parse(value.cluster_name).name, createdAt: String(value.created_at ?? '')}
+    const publicAddr = typeof value.public_addr === 'string' && value.public_addr !== '' ? {publicAddr: value.public_addr} : {}
+    return {clusterName: TrustDomain.parse(value.cluster_name).name, createdAt: String(value.created_at ?? ''), ...publicAddr}
   } catch (err) {
     throw new CorruptStateError(`${paths.clusterFile} is invalid: ${(err as Error).message}`)
   }
@@ -79,6 +82,7 @@ export async function readClusterInfo(paths: DataDirPaths): Promise<ClusterInfo 
 
 export interface InitOptions {
   readonly clusterName?: string
+  readonly publicAddr?: string
   /** Create the directory when missing (first use). */
   readonly create: boolean
   /** Creates the CA material inside the lock, once. */
@@ -108,8 +112,10 @@ export async function openDataDir(root: string, options: InitOptions): Promise<{
     }
     await ensurePrivateDir(paths.resources)
     await options.initCa(paths, clusterName)
-    const info: ClusterInfo = {clusterName, createdAt: (options.now ?? (() => new Date()))().toISOString()}
-    const body = {cluster_name: info.clusterName, created_at: info.createdAt, layout_version: LAYOUT_VERSION}
+    const info: ClusterInfo = {
+      clusterName, createdAt: (options.now ?? (() => new Date()))().toISOString(), ...(options.publicAddr ? {publicAddr: options.publicAddr} : {}),
+    }
+    const body = {cluster_name: info.clusterName, public_addr: info.publicAddr, created_at: info.createdAt, layout_version: LAYOUT_VERSION}
     await writeFileAtomic(paths.clusterFile, JSON.stringify(body, null, 2) + '\n', {mode: 0o600})
     return {paths, info, created: true}
   })

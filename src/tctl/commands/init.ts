@@ -10,10 +10,11 @@ export default class Init extends BaseCommand {
   static override flags = {
     ...adminFlags,
     'cluster-name': Flags.string({description: 'Name of the cluster: the SPIFFE trust domain.'}),
+    'public-addr': Flags.string({description: 'Public address of the cluster (host[:port]); the JWT-SVID issuer is https://<public-addr>/workload-identity. Default: the cluster name.'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Init)
-    this.log(await initCluster(flags['data-dir'], flags['cluster-name']))
+    this.log(await initCluster(flags['data-dir'], flags['cluster-name'], flags['public-addr']))
   }
 }

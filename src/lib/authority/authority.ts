@@ -1,0 +1,140 @@
+/**
+ * The Authority: decides who may have which identity and signs it (issue "The certificate
+ * authority"). The same object runs in-process for the local backend and inside the server:
+ * caller → policy snapshot → decision (authz/decision.ts: RBAC, labels, rules, templates) → TTL cap
+ * → sign (ca/) → audit.
+ */
+import {createPublicKey, type KeyObject} from 'node:crypto'
+import type {WorkloadAttrs} from '../authz/attributes.js'
+import {decideIssuance, selectByLabels, type IssuanceDecision} from '../authz/decision.js'
+import type {CaMaterial} from '../ca/ca-material.js'
+import {signJwtSvid} from '../ca/jwt.js'
+import {issueX509Svid} from '../ca/profiles.js'
+import {BadParameterError, NotFoundError} from '../errors.js'
+import type {WorkloadIdentity} from '../resources/types.js'
+import type {JwtSvidCredential, WorkloadIdentitySelector, X509SvidCredential} from '../tbot/issuer.js'
+import type {AuditSink} from './audit.js'
+import {type Caller, type CallerContext, callerContext} from './caller.js'
+import type {PolicyCache, PolicySnapshot} from './policy.js'
+
+/** Requested TTL 0 means the default (teleport.md §7). */
+export const DEFAULT_SVID_TTL_MS = 60 * 60_000
+/** JWT-SVIDs never outlive 24h, whatever the identity's cap says. */
+const JWT_HARD_MAX_MS = 24 * 60 * 60_000
+
+export interface IssueCommon {
+  readonly caller: Caller
+  readonly selector: WorkloadIdentitySelector
+  readonly ttlMs?: number
+  readonly workloadAttrs?: WorkloadAttrs
+}
+
+export interface IssueX509Input extends IssueCommon {
+  /** PKIX DER (or a KeyObject in-process): the caller keeps the private key. */
+  readonly publicKey: Uint8Array | KeyObject
+}
+
+export interface IssueJwtInput extends IssueCommon {
+  readonly audiences: readonly string[]
+}
+
+export interface AuthorityDeps {
+  readonly ca: CaMaterial
+  readonly policy: PolicyCache
+  readonly audit: AuditSink
+  /** The JWT `iss`: `https://<public addr>/workload-identity`. */
+  readonly issuer: string
+  readonly now: () => Date
+}
+
+export class Authority {
+  constructor(private readonly deps: AuthorityDeps) {}
+
+  get ca(): CaMaterial {
+    return this.deps.ca
+  }
+
+  get issuer(): string {
+    return this.deps.issuer
+  }
+
+  async issueX509Svids(input: IssueX509Input): Promise<X509SvidCredential[]> {
+    const publicKey = input.publicKey instanceof Uint8Array ? parsePublicKey(input.publicKey) : input.publicKey
+    const {decisions, context} = await this.decide(input)
+    return decisions.map((d) => {
+      const ttlMs = capTtl(input.ttlMs, d.x509MaxTtlMs)
+      const cert = issueX509Svid({
+        ca: this.deps.ca.spiffeCa, publicKey, spiffeId: d.spiffeId, dnsSans: d.dnsSans, subject: d.subject, ttlMs, now: this.deps.now,
+      })
+      this.deps.audit.svidIssued({
+        svidType: 'x509', user: context.userName, spiffeId: d.spiffeId.toString(), serialNumber: cert.serialHex,
+        dnsSans: d.dnsSans, hint: d.hint, workloadIdentity: d.workloadIdentity.name,
+        workloadIdentityRevision: d.workloadIdentity.revision, ...selectorFields(input.selector), attributes: context.attrs,
+      })
+      return {
+        spiffeId: d.spiffeId.toString(), hint: d.hint, workloadIdentityName: d.workloadIdentity.name,
+        expiresAt: cert.notAfter, ttlMs, certificateDer: cert.der, chainDer: [], serialNumber: cert.serialHex,
+      }
+    })
+  }
+
+  async issueJwtSvids(input: IssueJwtInput): Promise<JwtSvidCredential[]> {
+    const audiences = input.audiences.filter((a) => a !== '')
+    if (audiences.length === 0) throw new BadParameterError('jwt_svid_params.audiences: at least one audience should be specified')
+    const {decisions, context} = await this.decide(input)
+    const key = this.deps.ca.jwtKey
+    return decisions.map((d) => {
+      const ttlMs = Math.min(capTtl(input.ttlMs, d.jwtMaxTtlMs), JWT_HARD_MAX_MS)
+      const signed = signJwtSvid({
+        key: key.privateKey, kid: key.kid, alg: key.alg, issuer: this.deps.issuer, spiffeId: d.spiffeId,
+        audiences, ttlMs, extraClaims: d.extraClaims, now: this.deps.now,
+      })
+      this.deps.audit.svidIssued({
+        svidType: 'jwt', user: context.userName, spiffeId: d.spiffeId.toString(), jti: signed.jti, audiences,
+        hint: d.hint, workloadIdentity: d.workloadIdentity.name, workloadIdentityRevision: d.workloadIdentity.revision,
+        ...selectorFields(input.selector), attributes: context.attrs,
+      })
+      return {
+        spiffeId: d.spiffeId.toString(), hint: d.hint, workloadIdentityName: d.workloadIdentity.name,
+        expiresAt: signed.expiresAt, ttlMs, jwt: signed.token, audiences,
+      }
+    })
+  }
+
+  private async decide(input: IssueCommon): Promise<{decisions: IssuanceDecision[]; context: CallerContext}> {
+    const policy = await this.deps.policy.get()
+    const context = callerContext(input.caller, policy, input.workloadAttrs)
+    const td = this.deps.ca.trustDomain
+    if (input.selector.name !== undefined) {
+      const wi = workloadIdentityNamed(policy, input.selector.name)
+      // Issue-by-name needs read and list, as issue-by-labels does (the roles in the seeds grant both).
+      return {decisions: [decideIssuance({wi, roles: context.roles, attrs: context.attrs, trustDomain: td, verbs: ['read', 'list']})], context}
+    }
+    const wis = [...policy.workloadIdentities.values()]
+    return {decisions: selectByLabels(wis, input.selector.labels, context.roles, context.attrs, td), context}
+  }
+}
+
+function workloadIdentityNamed(policy: PolicySnapshot, name: string): WorkloadIdentity {
+  const wi = policy.workloadIdentities.get(name)
+  if (!wi) throw new NotFoundError(`workload_identity "${name}" not found`)
+  return wi
+}
+
+/** Requested TTL (0 or absent: 1h), silently capped by the identity's maximum (teleport.md §7). */
+export function capTtl(requestedMs: number | undefined, maxMs: number): number {
+  const requested = requestedMs && requestedMs > 0 ? requestedMs : DEFAULT_SVID_TTL_MS
+  return Math.min(requested, maxMs)
+}
+
+function selectorFields(selector: WorkloadIdentitySelector): {nameSelector?: string; labelSelectors?: Readonly<Record<string, readonly string[]>>} {
+  return selector.name !== undefined ? {nameSelector: selector.name} : {labelSelectors: selector.labels}
+}
+
+function parsePublicKey(der: Uint8Array): KeyObject {
+  try {
+    return createPublicKey({key: Buffer.from(der), format: 'der', type: 'spki'})
+  } catch {
+    throw new BadParameterError('x509_svid_params.public_key: is not a valid PKIX public key')
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The cluster's public trust material, in every form it is handed out: the X.509 bundle (PEM), the
+ * JWT JWKS (Teleport's /workload-identity/jwt-jwks.json), the SPIFFE bundle (/webapi/spiffe/bundle.json)
+ * and the OIDC discovery document (teleport.md §8).
+ */
+import {createHash} from 'node:crypto'
+import type {CaMaterial} from '../ca/ca-material.js'
+import {jwksFromKeys, type Jwk} from '../ca/jwk.js'
+import {openIdConfiguration, type OpenIdConfiguration} from '../oidc.js'
+import type {TrustBundle} from '../tbot/issuer.js'
+
+/** Teleport's refresh hint for the SPIFFE bundle endpoint, in seconds. */
+export const SPIFFE_BUNDLE_REFRESH_HINT_S = 300
+
+export function jwtJwks(ca: CaMaterial): {keys: Jwk[]} {
+  return jwksFromKeys([{publicKey: ca.jwtKey.publicKey, kid: ca.jwtKey.kid, alg: ca.jwtKey.alg}])
+}
+
+export function trustBundle(ca: CaMaterial): TrustBundle {
+  const x509Pem = ca.spiffeCa.certPem
+  const jwtKeys = jwtJwks(ca).keys.map((k) => ({...k, kid: k.kid ?? ''}))
+  const fingerprint = createHash('sha256').update(x509Pem).update(JSON.stringify(jwtKeys)).digest('hex')
+  return {trustDomain: ca.trustDomain.name, x509Pem, jwtKeys, federated: [], fingerprint}
+}
+
+/** The SPIFFE bundle: one x509-svid entry per CA certificate (x5c, no kid) and one jwt-svid entry per key. */
+export function spiffeBundleJson(ca: CaMaterial): Record<string, unknown> {
+  const x509 = ca.spiffeCa.cert.publicKey.export({format: 'jwk'})
+  const x509Entry = {...x509, use: 'x509-svid', x5c: [ca.spiffeCa.certDer.toString('base64')]}
+  const jwtEntries = jwtJwks(ca).keys.map(({kty, alg: _alg, use: _use, kid, ...material}) => ({kty, use: 'jwt-svid', kid, ...material}))
+  return {keys: [x509Entry, ...jwtEntries], spiffe_refresh_hint: SPIFFE_BUNDLE_REFRESH_HINT_S}
+}
+
+export function oidcDiscovery(ca: CaMaterial, issuer: string): OpenIdConfiguration {
+  return openIdConfiguration(issuer, [ca.jwtKey.alg])
+}
