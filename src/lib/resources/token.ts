@@ -1,0 +1,67 @@
+/**
+ * `token` v2 (teleport.md §4; api/types/provisioning.go CheckAndSetDefaults): a join token. Only
+ * bot tokens with the `token` join method are supported, so other roles and join methods are
+ * refused with a message saying so. metadata.name is the secret; metadata.expires its end.
+ */
+import type {InputLocation} from '../errors.js'
+import type {ProvisionToken} from './types.js'
+import {FieldReader, defined, describe, fail, itemPlace, rootPlace} from './fields.js'
+import {parseMetadata, resourceNameProblem} from './metadata.js'
+
+export const BOT_ROLE = 'Bot'
+const SPEC_FIELDS = ['roles', 'join_method', 'bot_name']
+
+export function parseProvisionToken(value: unknown, loc: InputLocation): ProvisionToken {
+  const top = FieldReader.of(value, rootPlace(loc), ['kind', 'version', 'metadata', 'spec'])
+  if (top.get('kind') !== 'token') fail(top.at('kind'), 'must be "token"')
+  if (top.get('version') !== 'v2') fail(top.at('version'), 'only "v2" is supported')
+  const metadata = parseMetadata(top.get('metadata'), top.at('metadata'))
+  if (!top.has('spec')) fail(top.at('spec'), 'is required')
+  const spec = FieldReader.of(top.get('spec'), top.at('spec'))
+  const roles = readRoles(spec)
+  const botName = readBotName(spec, roles)
+  checkJoinMethod(spec)
+  // After the join method, so a token written for another method hears about the method, not its
+  // config section (`github: ...`). `allow` never gets here: checkJoinMethod refuses it.
+  spec.rejectUnknown(SPEC_FIELDS)
+  return {
+    kind: 'token',
+    version: 'v2',
+    metadata,
+    spec: defined({roles, join_method: 'token' as const, bot_name: botName}),
+  }
+}
+
+/** System role names, as Teleport normalises them ("bot" → "Bot"). */
+function readRoles(spec: FieldReader): string[] {
+  const roles = (spec.stringList('roles') ?? []).map((r) => (r.toLowerCase() === 'bot' ? BOT_ROLE : r))
+  if (roles.length === 0) fail(spec.at('roles'), 'provisioning token is missing roles')
+  return roles
+}
+
+/** Teleport's two bot_name rules come before the role check, so both stay reachable. */
+function readBotName(spec: FieldReader, roles: readonly string[]): string {
+  const botName = spec.string('bot_name') ?? ''
+  const hasBotRole = roles.includes(BOT_ROLE)
+  if (hasBotRole && botName === '') fail(spec.at('bot_name'), `token with role "${BOT_ROLE}" must set bot_name`)
+  if (!hasBotRole && botName !== '') fail(spec.at('bot_name'), `can only set bot_name on token with role "${BOT_ROLE}"`)
+  roles.forEach((role, i) => {
+    if (role !== BOT_ROLE) fail(itemPlace(spec.at('roles'), i), `role ${JSON.stringify(role)} is not supported, only "${BOT_ROLE}"`)
+  })
+  const problem = resourceNameProblem(botName)
+  if (problem !== undefined) fail(spec.at('bot_name'), problem)
+  return botName
+}
+
+/** Unset means `ec2` when allow rules are present, else `token` (Teleport's backwards-compatible default). */
+function checkJoinMethod(spec: FieldReader): void {
+  const method = spec.get('join_method')
+  const hasAllowRules = spec.has('allow')
+  if (method === undefined) {
+    if (hasAllowRules) fail(spec.at('join_method'), 'join method "ec2" is not supported (it is the default when allow rules are set)')
+    return
+  }
+  if (typeof method !== 'string') fail(spec.at('join_method'), `must be a string, got ${describe(method)}`)
+  if (method !== 'token') fail(spec.at('join_method'), `join method ${JSON.stringify(method)} is not supported`)
+  if (hasAllowRules) fail(spec.at('allow'), 'allow rules are not compatible with the "token" join method')
+}
