@@ -1,0 +1,87 @@
+/**
+ * TLS material for the server: the `https_keypairs` PEM files, and the CA pin clients use to trust a
+ * cluster before they hold its CA (`tctl status` prints it; `tbot --ca-pin` and join flows check it).
+ */
+import {createHash, createPrivateKey, X509Certificate} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
+import {decodePemBlocks} from '../ca/pem.js'
+import {children, expectTag, readTlv, whole} from '../ca/der-reader.js'
+import {BadParameterError, InputError} from '../errors.js'
+import type {KeyPairFiles} from './config.js'
+
+export interface TlsKeyPair {
+  /** Leaf first, then the intermediates to present, as in the file. */
+  readonly certPem: string
+  readonly keyPem: string
+  readonly chain: readonly X509Certificate[]
+}
+
+/** Load and check each `{key_file, cert_file}`: both parse, and the key belongs to the leaf. */
+export async function loadKeyPairs(pairs: readonly KeyPairFiles[]): Promise<TlsKeyPair[]> {
+  return Promise.all(pairs.map(loadKeyPair))
+}
+
+async function loadKeyPair(pair: KeyPairFiles): Promise<TlsKeyPair> {
+  const certPem = await readPemFile(pair.certFile)
+  const keyPem = await readPemFile(pair.keyFile)
+  const chain = decodePemBlocks(certPem)
+    .filter((block) => block.type === 'CERTIFICATE')
+    .map((block) => parseCertificate(block.der, pair.certFile))
+  if (chain.length === 0) throw new InputError({file: pair.certFile}, 'no CERTIFICATE PEM block found')
+  let key
+  try {
+    key = createPrivateKey(keyPem)
+  } catch (err) {
+    throw new InputError({file: pair.keyFile}, 'not a readable PEM private key', {cause: err})
+  }
+  if (!chain[0]!.checkPrivateKey(key)) {
+    throw new InputError({file: pair.keyFile}, `the private key does not match the certificate in ${pair.certFile}`)
+  }
+  return {certPem, keyPem, chain}
+}
+
+async function readPemFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message
+    throw new InputError({file: path}, `cannot read: ${reason}`, {cause: err})
+  }
+}
+
+function parseCertificate(der: Buffer, file: string): X509Certificate {
+  try {
+    return new X509Certificate(der)
+  } catch (err) {
+    throw new InputError({file}, 'a CERTIFICATE block does not parse as X.509', {cause: err})
+  }
+}
+
+/**
+ * The CA pin `sha256:<hex>`: SHA-256 over the certificate's SubjectPublicKeyInfo exactly as encoded in
+ * the certificate, lowercase hex, as Teleport's `utils.CalculateSPKI` (lib/utils/spki.go). Accepts DER,
+ * PEM (the first certificate) or a parsed certificate.
+ */
+export function caPin(cert: Buffer | string | X509Certificate): string {
+  return 'sha256:' + createHash('sha256').update(subjectPublicKeyInfo(certificateDer(cert))).digest('hex')
+}
+
+/** The raw SubjectPublicKeyInfo bytes of a DER certificate (Go's RawSubjectPublicKeyInfo). */
+export function subjectPublicKeyInfo(certDer: Buffer): Buffer {
+  try {
+    const [tbs] = children(expectTag(readTlv(certDer, 0), 0x30, 'Certificate'))
+    const fields = children(expectTag(tbs, 0x30, 'TBSCertificate'))
+    const first = fields[0]?.tag === 0xa0 ? 1 : 0 // [0] version is optional (v1 certificates)
+    return Buffer.from(whole(expectTag(fields[first + 5], 0x30, 'subjectPublicKeyInfo')))
+  } catch (err) {
+    throw new BadParameterError(`not a DER certificate: ${(err as Error).message}`, {cause: err})
+  }
+}
+
+function certificateDer(cert: Buffer | string | X509Certificate): Buffer {
+  if (cert instanceof X509Certificate) return cert.raw
+  if (Buffer.isBuffer(cert)) return cert
+  const block = decodePemBlocks(cert).find((b) => b.type === 'CERTIFICATE')
+  if (block === undefined) throw new BadParameterError('no CERTIFICATE PEM block found')
+  return block.der
+}
