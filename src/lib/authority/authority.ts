@@ -58,6 +58,11 @@ export class Authority {
     return this.deps.issuer
   }
 
+  /** Waits until every audit record so far is written (rejects if one could not be). */
+  flush(): Promise<void> {
+    return this.deps.audit.flush()
+  }
+
   async issueX509Svids(input: IssueX509Input): Promise<X509SvidCredential[]> {
     const publicKey = input.publicKey instanceof Uint8Array ? parsePublicKey(input.publicKey) : input.publicKey
     const {decisions, context} = await this.decide(input)

@@ -6,7 +6,7 @@ import {randomUUID} from 'node:crypto'
 import {promises as fs} from 'node:fs'
 import {join} from 'node:path'
 import {CorruptStateError, InputError} from '../errors.js'
-import {parseResource} from '../resources/parse.js'
+import {parseResourceValue} from '../resources/parse.js'
 import type {Resource, ResourceKind, ResourceOf} from '../resources/types.js'
 import {ensurePrivateDir, syncDir, writeFileAtomic} from './atomic.js'
 import {withLock} from './lock.js'
@@ -106,7 +106,7 @@ function decodeStored<K extends ResourceKind>(kind: K, text: string, file: strin
   }
   let resource: Resource
   try {
-    resource = parseResource({index: 1, value}, file)
+    resource = parseResourceValue(value, {file})
   } catch (err) {
     const reason = err instanceof InputError ? [err.location.field, err.reason].filter(Boolean).join(': ') : String(err)
     throw new CorruptStateError(`stored resource ${file} is invalid: ${reason}`)

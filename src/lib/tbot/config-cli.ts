@@ -28,8 +28,6 @@ export interface SharedStartFlags {
   readonly oneshot?: boolean
   /** `file:///dir`, a plain directory, or `memory://`. */
   readonly storage?: string
-  /** Legacy spelling of --storage (a directory or URI). */
-  readonly dataDir?: string
   readonly diagAddr?: string
   readonly debug?: boolean
 }
@@ -93,9 +91,7 @@ export function applySharedFlags(base: Readonly<Record<string, unknown>>, flags:
   if (flags.diagAddr) doc.diag_addr = flags.diagAddr
   if (flags.certificateTtl) doc.credential_ttl = checkedDuration('--certificate-ttl', flags.certificateTtl)
   if (flags.renewalInterval) doc.renewal_interval = checkedDuration('--renewal-interval', flags.renewalInterval)
-  if (flags.storage && flags.dataDir) throw flagError('--storage', 'cannot be used together with --data-dir')
   if (flags.storage) doc.storage = storageFromUri('--storage', flags.storage)
-  if (flags.dataDir) doc.storage = storageFromUri('--data-dir', flags.dataDir)
   // Any onboarding flag replaces the whole section, so file and flags never half-merge.
   if (flags.token || flags.joinMethod || (flags.caPin !== undefined && flags.caPin.length > 0)) {
     doc.onboarding = {

@@ -4,6 +4,7 @@ import {BaseCommand} from '../../lib/cli/base.js'
 import {createdMessage} from '../../lib/cli/resource-views.js'
 import {readResourceInput} from '../../lib/resources/input.js'
 import {parseResources} from '../../lib/resources/parse.js'
+import {validateExpression} from '../../lib/authz/expression/index.js'
 
 export default class Create extends BaseCommand {
   static override summary = 'Create or update a resource from a YAML or JSON file.'
@@ -18,7 +19,7 @@ export default class Create extends BaseCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Create)
     const {text, file} = await readResourceInput(args.filename ?? '-')
-    const resources = parseResources(text, file)
+    const resources = parseResources(text, file, {validateExpression})
     const admin = await openAdmin(flags, this.config.version)
     for (const outcome of await admin.createResources(resources, {force: flags.force})) this.log(createdMessage(outcome))
   }

@@ -102,7 +102,7 @@ describe('shared start flags', () => {
     assert.equal(c.debug, true)
     assert.equal(c.diagAddr, '127.0.0.1:3001')
     assert.deepEqual(c.storage, {type: 'memory'})
-    const d = await buildTbotConfig({flags: {...SHARED, dataDir: '/var/lib/bot', insecure: true}})
+    const d = await buildTbotConfig({flags: {...SHARED, storage: '/var/lib/bot', insecure: true}})
     assert.deepEqual(d.storage, {type: 'directory', path: '/var/lib/bot', symlinks: 'try-secure'})
     assert.equal(d.insecure, true)
     const s = await buildTbotConfig({flags: {...SHARED, storage: 'file:///srv/bot'}})
@@ -111,7 +111,6 @@ describe('shared start flags', () => {
 
   it('rejects bad values with the flag named', async () => {
     await fails({flags: {...SHARED, certificateTtl: 'soon'}}, '--certificate-ttl: invalid duration "soon"')
-    await fails({flags: {...SHARED, storage: 'memory://', dataDir: '/x'}}, '--storage: cannot be used together with --data-dir')
     await fails({flags: {...SHARED, storage: 'memory://x'}}, '--storage: memory-backed data storage should not have host or path specified')
     await fails({flags: {...SHARED, joinMethod: 'kubernetes'}}, 'command line: onboarding.join_method: join method "kubernetes" is not supported by svidkit; supported: token')
     await fails({flags: {...SHARED, insecure: true, caPin: [`sha256:${'00'.repeat(32)}`]}}, 'command line: onboarding.ca_pins: the option ca-pin is mutually exclusive with --insecure')

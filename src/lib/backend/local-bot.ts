@@ -1,0 +1,146 @@
+/**
+ * tbot on the local backend: the bot joins and renews through the data directory's Authority,
+ * in-process, exactly as it would through the server — it spends its single-use token once, keeps
+ * its identity (certificate + key) in `storage`, and renews it before it expires. SVIDs are issued
+ * with the identity's roles (authority/caller.ts).
+ */
+import {X509Certificate, createPrivateKey, generateKeyPairSync, type KeyObject} from 'node:crypto'
+import type {Authority} from '../authority/authority.js'
+import {joinBot, renewBot, verifyBotCertificate} from '../authority/bot-identity.js'
+import type {Caller} from '../authority/caller.js'
+import {trustBundle} from '../authority/trust.js'
+import {SvidkitError} from '../errors.js'
+import type {Logger} from '../log.js'
+import {requireJoinToken} from '../tbot/config.js'
+import type {TbotConfig} from '../tbot/config-types.js'
+import {openDestination, type Destination} from '../tbot/destination.js'
+import type {BotSession, ConnectBot, IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, X509SvidCredential} from '../tbot/issuer.js'
+import {LocalBackend} from './local.js'
+
+/** Where a bot keeps its own identity inside `storage` (0600, replaced atomically). */
+export const IDENTITY_FILE = 'identity.pem'
+
+interface StoredIdentity {
+  readonly certDer: Buffer
+  readonly key: KeyObject
+}
+
+function encodeIdentity(id: StoredIdentity): string {
+  const cert = new X509Certificate(id.certDer).toString()
+  return cert + id.key.export({type: 'pkcs8', format: 'pem'}).toString()
+}
+
+function decodeIdentity(text: string): StoredIdentity | undefined {
+  const certMatch = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text)
+  const keyMatch = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(text)
+  if (!certMatch || !keyMatch) return undefined
+  try {
+    return {certDer: new X509Certificate(certMatch[0]).raw, key: createPrivateKey(keyMatch[0])}
+  } catch {
+    return undefined
+  }
+}
+
+class LocalBotSession implements BotSession {
+  private caller: Caller & {kind: 'bot'}
+  private expiresAt: Date
+
+  constructor(
+    private readonly backend: LocalBackend,
+    private readonly authority: Authority,
+    private readonly storage: Destination,
+    private identity: StoredIdentity,
+    private readonly ttlMs: number,
+  ) {
+    this.caller = verifyBotCertificate(authority.ca, identity.certDer, backend.clock())
+    this.expiresAt = new Date(new X509Certificate(identity.certDer).validTo)
+  }
+
+  /** The identity must still be valid at each use: an expired one is refused, as the server would. */
+  private currentCaller(): Caller {
+    this.caller = verifyBotCertificate(this.authority.ca, this.identity.certDer, this.backend.clock())
+    return this.caller
+  }
+
+  issueX509Svids(request: IssueX509Request): Promise<readonly X509SvidCredential[]> {
+    return this.authority.issueX509Svids({
+      caller: this.currentCaller(), selector: request.selector, publicKey: request.publicKeyDer, ttlMs: request.ttlMs,
+      ...(request.workloadAttrs ? {workloadAttrs: request.workloadAttrs} : {}),
+    })
+  }
+
+  issueJwtSvids(request: IssueJwtRequest): Promise<readonly JwtSvidCredential[]> {
+    return this.authority.issueJwtSvids({
+      caller: this.currentCaller(), selector: request.selector, audiences: request.audiences, ttlMs: request.ttlMs,
+      ...(request.workloadAttrs ? {workloadAttrs: request.workloadAttrs} : {}),
+    })
+  }
+
+  async trustBundle(): Promise<TrustBundle> {
+    return trustBundle(this.authority.ca)
+  }
+
+  async renew(): Promise<void> {
+    const key = generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey
+    const cert = await renewBot(this.authority.ca, this.backend.store, this.identity.certDer, key, this.ttlMs, this.backend.clock)
+    await saveIdentity(this.storage, {certDer: cert.certDer, key})
+    this.identity = {certDer: cert.certDer, key}
+    this.caller = verifyBotCertificate(this.authority.ca, cert.certDer, this.backend.clock())
+    this.expiresAt = cert.expiresAt
+  }
+
+  identityExpiresAt(): Date {
+    return this.expiresAt
+  }
+
+  close(): Promise<void> {
+    return this.authority.flush()
+  }
+}
+
+async function saveIdentity(storage: Destination, id: StoredIdentity): Promise<void> {
+  await storage.write([{name: IDENTITY_FILE, data: encodeIdentity(id)}])
+}
+
+/** A stored identity still usable for renewal, or undefined (then the bot joins with its token). */
+async function loadUsableIdentity(storage: Destination, authority: Authority, now: Date, log: Logger): Promise<StoredIdentity | undefined> {
+  const raw = await storage.read(IDENTITY_FILE)
+  if (!raw) return undefined
+  const identity = decodeIdentity(Buffer.from(raw).toString('utf8'))
+  if (!identity) {
+    log.warn('Stored bot identity is unreadable; joining again', {storage: storage.description})
+    return undefined
+  }
+  try {
+    verifyBotCertificate(authority.ca, identity.certDer, now)
+    return identity
+  } catch (err) {
+    log.warn('Stored bot identity cannot be used; joining again', {reason: (err as Error).message})
+    return undefined
+  }
+}
+
+/** ConnectBot for the local backend over `dataDir` (which must already hold a cluster). */
+export function connectLocalBot(dataDir: string): ConnectBot {
+  return async (config: TbotConfig, deps) => {
+    const backend = await LocalBackend.open({dataDir, create: false})
+    const authority = await backend.authority()
+    const storage = openDestination(config.storage)
+    await storage.init()
+    let identity = await loadUsableIdentity(storage, authority, backend.clock(), deps.log)
+    if (!identity) {
+      const token = requireJoinToken(config)
+      const key = generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey
+      try {
+        const cert = await joinBot(authority.ca, backend.store, token, key, config.credentialTtlMs, backend.clock)
+        identity = {certDer: cert.certDer, key}
+      } catch (err) {
+        if (err instanceof SvidkitError) throw new SvidkitError(err.code, `joining the cluster failed: ${err.message}`, {cause: err})
+        throw err
+      }
+      await saveIdentity(storage, identity)
+      deps.log.info('Joined the cluster', {cluster: backend.clusterName, storage: storage.description})
+    }
+    return new LocalBotSession(backend, authority, storage, identity, config.credentialTtlMs)
+  }
+}

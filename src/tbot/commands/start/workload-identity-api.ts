@@ -1,0 +1,22 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../../lib/cli/base.js'
+import {runTbotStart, sharedStartFlags, startFlagsFrom} from '../../../lib/cli/tbot-start.js'
+
+export default class StartApi extends BaseCommand {
+  static override summary = 'Start tbot serving the SPIFFE Workload API on a Unix socket (or tcp://IP:PORT).'
+  static override examples = ['<%= config.bin %> start workload-identity-api --token=TOKEN --listen=unix:///run/wl.sock --name-selector=my-wi']
+  static override flags = {
+    ...sharedStartFlags,
+    listen: Flags.string({description: 'Address to listen on: unix:///path or tcp://IP:PORT.', required: true}),
+    'name-selector': Flags.string({description: 'Name of the workload identity to issue.'}),
+    'label-selector': Flags.string({description: 'Labels of the workload identities to issue: k=v,k2=v2.'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(StartApi)
+    await runTbotStart({
+      serviceType: 'workload-identity-api', dataDir: flags['data-dir'], logFormat: flags['log-format'],
+      flags: {...startFlagsFrom(flags), listen: flags.listen, nameSelector: flags['name-selector'], labelSelector: flags['label-selector']},
+    })
+  }
+}

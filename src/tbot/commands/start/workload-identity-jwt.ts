@@ -1,0 +1,26 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../../lib/cli/base.js'
+import {runTbotStart, sharedStartFlags, startFlagsFrom} from '../../../lib/cli/tbot-start.js'
+
+export default class StartJwt extends BaseCommand {
+  static override summary = 'Start tbot with one workload-identity-jwt output: jwt_svid.'
+  static override examples = ['<%= config.bin %> start workload-identity-jwt --token=TOKEN --destination=./jwt --name-selector=my-wi --audience=sts.amazonaws.com']
+  static override flags = {
+    ...sharedStartFlags,
+    destination: Flags.string({description: 'Directory to write to (a path or file:///path).', required: true}),
+    'name-selector': Flags.string({description: 'Name of the workload identity to issue.'}),
+    'label-selector': Flags.string({description: 'Labels of the workload identities to issue: k=v,k2=v2.'}),
+    audience: Flags.string({description: 'Audience of the JWT-SVID; repeatable.', multiple: true, required: true}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(StartJwt)
+    await runTbotStart({
+      serviceType: 'workload-identity-jwt', dataDir: flags['data-dir'], logFormat: flags['log-format'],
+      flags: {
+        ...startFlagsFrom(flags), destination: flags.destination, nameSelector: flags['name-selector'],
+        labelSelector: flags['label-selector'], audience: flags.audience,
+      },
+    })
+  }
+}

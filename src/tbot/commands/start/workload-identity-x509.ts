@@ -1,0 +1,26 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../../lib/cli/base.js'
+import {runTbotStart, sharedStartFlags, startFlagsFrom} from '../../../lib/cli/tbot-start.js'
+
+export default class StartX509 extends BaseCommand {
+  static override summary = 'Start tbot with one workload-identity-x509 output: svid.pem, svid_key.pem, svid_bundle.pem.'
+  static override examples = ['<%= config.bin %> start workload-identity-x509 --token=TOKEN --destination=./svids --name-selector=my-wi']
+  static override flags = {
+    ...sharedStartFlags,
+    destination: Flags.string({description: 'Directory to write to (a path or file:///path).', required: true}),
+    'name-selector': Flags.string({description: 'Name of the workload identity to issue.'}),
+    'label-selector': Flags.string({description: 'Labels of the workload identities to issue: k=v,k2=v2.'}),
+    'include-federated-trust-bundles': Flags.boolean({description: 'Also write federated trust bundles.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(StartX509)
+    await runTbotStart({
+      serviceType: 'workload-identity-x509', dataDir: flags['data-dir'], logFormat: flags['log-format'],
+      flags: {
+        ...startFlagsFrom(flags), destination: flags.destination, nameSelector: flags['name-selector'],
+        labelSelector: flags['label-selector'], includeFederatedTrustBundles: flags['include-federated-trust-bundles'],
+      },
+    })
+  }
+}
