@@ -10,7 +10,7 @@ export default class Create extends BaseCommand {
   static override summary = 'Create or update a resource from a YAML or JSON file.'
   static override description = 'Documents are checked first, then applied in order. -f is short for --force, not a file flag.'
   static override examples = ['<%= config.bin %> create -f workload-identity.yaml', 'cat role.yaml | <%= config.bin %> create']
-  static override args = {filename: Args.string({description: 'Resource file; omitted or "-" reads standard input.'})}
+  static override args = {filename: Args.string({description: 'Resource file; omitted or "-" reads standard input.', ignoreStdin: true})}
   static override flags = {
     ...adminFlags,
     force: Flags.boolean({char: 'f', description: 'Overwrite the resource if it already exists.', default: false}),
