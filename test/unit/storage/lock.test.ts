@@ -6,12 +6,15 @@ import {describe, it} from 'node:test'
 import {acquireLock, withLock} from '../../../src/lib/storage/lock.js'
 import {tempDir} from '../../helpers/tmp.js'
 
+/** The module under test, for child processes: dist's .js, or (under tsx) the .ts it maps .js to. */
+const LOCK_URL = new URL('../../../src/lib/storage/lock.js', import.meta.url).href
+
 describe('withLock', () => {
   it('serialises critical sections across real processes', async () => {
     const dir = tempDir()
     const counter = join(dir, 'counter')
     await fs.writeFile(counter, '0')
-    const lockUrl = new URL('../../../src/lib/storage/lock.ts', import.meta.url).href
+    const lockUrl = LOCK_URL
     // Each child does a read-modify-write with a pause inside the lock; without the lock updates are lost.
     const script = `
       import {withLock} from ${JSON.stringify(lockUrl)}
@@ -23,7 +26,7 @@ describe('withLock', () => {
           await fs.writeFile(${JSON.stringify(counter)}, String(n + 1))
         })
       }`
-    const children = Array.from({length: 6}, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {stdio: 'inherit'}))
+    const children = Array.from({length: 6}, () => spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {stdio: 'inherit'}))
     const codes = await Promise.all(children.map((c) => new Promise((r) => c.on('exit', r))))
     assert.deepEqual(codes, [0, 0, 0, 0, 0, 0])
     assert.equal(await fs.readFile(counter, 'utf8'), '60')
@@ -45,8 +48,8 @@ describe('withLock', () => {
     const dir = tempDir()
     const lock = join(dir, '.lock')
     const release = await acquireLock(lock)
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
-      `import {acquireLock} from ${JSON.stringify(new URL('../../../src/lib/storage/lock.ts', import.meta.url).href)}
+    const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e',
+      `import {acquireLock} from ${JSON.stringify(LOCK_URL)}
        try { await acquireLock(${JSON.stringify(lock)}, {timeoutMs: 200}); process.exit(3) } catch (e) { console.error(e.message); process.exit(1) }`,
     ], {stdio: ['ignore', 'ignore', 'pipe']})
     let stderr = ''
