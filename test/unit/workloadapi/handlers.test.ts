@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict'
+import {generateKeyPairSync, sign as signData} from 'node:crypto'
+import {before, describe, it} from 'node:test'
+import {AccessDeniedError, BadParameterError, SvidkitError} from '../../../src/lib/errors.js'
+import {TrustDomain} from '../../../src/lib/spiffe/id.js'
+import {
+  checkSecurityHeader, fetchJwtSvid, jwtBundlesResponse, sameX509SvidResponse, validateJwtSvid, witNotImplemented,
+  x509BundlesResponse, x509SvidResponse,
+} from '../../../src/lib/workloadapi/handlers.js'
+import {fromProtoStruct} from '../../../src/lib/workloadapi/proto.js'
+import {grpcStatusOf} from '../../../src/lib/workloadapi/status.js'
+import type {TrustBundles, WorkloadCaller} from '../../../src/lib/workloadapi/source.js'
+import {bundleOf, makeCa, makeJwtKey, signJwt, TestSource, type JwtKey, type TestCa} from './helpers.js'
+
+const ID = 'spiffe://example.org/svc/api'
+const ROOT: WorkloadCaller = {workload: {unix: {attested: true, pid: 10, uid: 0, gid: 0}}}
+const NOBODY: WorkloadCaller = {workload: {unix: {attested: true, pid: 11, uid: 65534, gid: 65534}}}
+const byUid = (c: WorkloadCaller): boolean => c.workload?.unix?.uid === 0
+
+function rejects(promise: Promise<unknown>, type: new (...a: never[]) => Error, message: string): Promise<void> {
+  return assert.rejects(promise, (err: Error) => {
+    assert.ok(err instanceof type, `${err.name} is not ${type.name}`)
+    assert.equal(err.message, message)
+    return true
+  })
+}
+
+describe('security header (Workload Endpoint §2)', () => {
+  it('needs exactly one value, exactly "true"', () => {
+    checkSecurityHeader(['true'])
+    for (const values of [[], ['True'], ['1'], ['true', 'true'], [Buffer.from('true')]]) {
+      assert.throws(() => checkSecurityHeader(values), (err: Error) =>
+        err instanceof BadParameterError && err.message === 'security header missing from request')
+    }
+  })
+})
+
+describe('FetchX509SVID / bundles handlers', () => {
+  let source: TestSource
+  let federated: TestCa
+  before(async () => {
+    source = await TestSource.create(ID, byUid, {hint: 'api'})
+    federated = await makeCa('partner.test')
+    source.trust = {local: source.trust.local, federated: [bundleOf(federated, [makeJwtKey('partner-1')])]}
+  })
+
+  it('answers an entitled caller with its SVID, key, own bundle and federated bundles', async () => {
+    const response = await x509SvidResponse(source, ROOT)
+    assert.equal(response.svids.length, 1)
+    const [svid] = response.svids
+    assert.equal(svid?.spiffe_id, ID)
+    assert.equal(svid?.hint, 'api')
+    assert.deepEqual(Buffer.from(svid?.x509_svid ?? []), Buffer.from(source.svid.chain[0] ?? []))
+    assert.deepEqual(Buffer.from(svid?.x509_svid_key ?? []), Buffer.from(source.svid.privateKey))
+    assert.deepEqual(Buffer.from(svid?.bundle ?? []), Buffer.from(source.ca.der))
+    assert.deepEqual(Object.keys(response.federated_bundles), ['spiffe://partner.test'])
+    assert.deepEqual(Buffer.from(response.federated_bundles['spiffe://partner.test'] ?? []), Buffer.from(federated.der))
+  })
+
+  it('denies a caller entitled to nothing, and an unattested one', async () => {
+    await rejects(x509SvidResponse(source, NOBODY), AccessDeniedError, 'workload did not pass attestation for any SVIDs')
+    await rejects(x509SvidResponse(source, {}), AccessDeniedError, 'workload did not pass attestation for any SVIDs')
+  })
+
+  it('encodes bundles keyed spiffe://td, shared until the TrustBundles object changes', () => {
+    const x509 = x509BundlesResponse(source.bundles())
+    assert.deepEqual(Object.keys(x509.bundles).sort(), ['spiffe://example.org', 'spiffe://partner.test'])
+    assert.deepEqual(Buffer.from(x509.bundles['spiffe://example.org'] ?? []), Buffer.from(source.ca.der))
+    assert.equal(x509BundlesResponse(source.bundles()), x509)
+    const jwt = jwtBundlesResponse(source.bundles())
+    const jwks = JSON.parse(Buffer.from(jwt.bundles['spiffe://example.org'] ?? []).toString()) as {keys: Record<string, unknown>[]}
+    assert.equal(jwks.keys.length, 1)
+    assert.equal(jwks.keys[0]?.kid, 'test-kid-1')
+    assert.equal('use' in (jwks.keys[0] ?? {}), false)
+  })
+
+  it('never emits private JWK parameters', () => {
+    const {privateKey} = generateKeyPairSync('ec', {namedCurve: 'P-256'})
+    const leaked = {...privateKey.export({format: 'jwk'}), kid: 'k', kty: 'EC'}
+    const bundles: TrustBundles = {local: {...source.trust.local, jwtAuthorities: [leaked]}, federated: []}
+    const text = Buffer.from(jwtBundlesResponse(bundles).bundles['spiffe://example.org'] ?? []).toString()
+    assert.deepEqual(Object.keys((JSON.parse(text) as {keys: object[]}).keys[0] ?? {}).sort(), ['crv', 'kid', 'kty', 'x', 'y'])
+  })
+
+  it('tells equal responses from changed ones', async () => {
+    const a = await x509SvidResponse(source, ROOT)
+    assert.equal(sameX509SvidResponse(a, await x509SvidResponse(source, ROOT)), true)
+    assert.equal(sameX509SvidResponse(a, {...a, svids: a.svids.map((s) => ({...s, x509_svid: Buffer.from(s.x509_svid)}))}), true)
+    assert.equal(sameX509SvidResponse(a, {...a, svids: a.svids.map((s) => ({...s, hint: 'other'}))}), false)
+    assert.equal(sameX509SvidResponse(a, {...a, federated_bundles: {}}), false)
+  })
+})
+
+describe('FetchJWTSVID handler', () => {
+  let source: TestSource
+  before(async () => {
+    source = await TestSource.create(ID, byUid)
+  })
+
+  it('mints for an entitled caller with every requested audience', async () => {
+    const response = await fetchJwtSvid(source, ROOT, {audience: ['a', 'b'], spiffe_id: ''})
+    assert.equal(response.svids.length, 1)
+    assert.equal(response.svids[0]?.spiffe_id, ID)
+    const claims = JSON.parse(Buffer.from(response.svids[0]?.svid.split('.')[1] ?? '', 'base64url').toString()) as {aud: string[]}
+    assert.deepEqual(claims.aud, ['a', 'b'])
+  })
+
+  it('filters to the requested identity', async () => {
+    const response = await fetchJwtSvid(source, ROOT, {audience: ['a'], spiffe_id: ID})
+    assert.deepEqual(response.svids.map((s) => s.spiffe_id), [ID])
+  })
+
+  it('refuses bad requests with InvalidArgument messages', async () => {
+    await rejects(fetchJwtSvid(source, ROOT, {audience: [], spiffe_id: ''}), BadParameterError, 'audience: must have at least one value')
+    await rejects(fetchJwtSvid(source, ROOT, {audience: ['a'], spiffe_id: 'spiffe://example.org/x/'}), BadParameterError,
+      'invalid requested SPIFFE ID: path cannot have a trailing slash')
+    await rejects(fetchJwtSvid(source, ROOT, {audience: ['a'], spiffe_id: 'spiffe://other.org/svc'}), BadParameterError,
+      'requested SPIFFE ID is not in the local trust domain')
+  })
+
+  it('denies with PermissionDenied messages', async () => {
+    await rejects(fetchJwtSvid(source, NOBODY, {audience: ['a'], spiffe_id: ''}), AccessDeniedError,
+      'workload did not pass attestation for any SVIDs')
+    await rejects(fetchJwtSvid(source, ROOT, {audience: ['a'], spiffe_id: 'spiffe://example.org/svc/other'}), AccessDeniedError,
+      'workload is not authorized for requested SPIFFE ID')
+  })
+})
+
+describe('ValidateJWTSVID handler (go-spiffe ParseAndValidate order and messages)', () => {
+  let bundles: TrustBundles
+  let key: JwtKey
+  const now = new Date('2030-01-01T00:00:00Z')
+  const t = Math.floor(now.getTime() / 1000)
+  const header = {alg: 'ES256', kid: 'k1', typ: 'JWT'}
+  const claims = {sub: ID, aud: ['svc'], exp: t + 300, iat: t, custom: {nested: [1, 'two', true, null]}}
+  before(async () => {
+    key = makeJwtKey('k1')
+    bundles = {local: bundleOf(await makeCa('example.org'), [key]), federated: []}
+  })
+  const validate = (token: string, audience = 'svc'): unknown => validateJwtSvid(bundles, {audience, svid: token}, now)
+  const invalid = (token: string, message: string, audience = 'svc'): void => {
+    assert.throws(() => validate(token, audience), (err: Error) => {
+      assert.ok(err instanceof BadParameterError)
+      assert.equal(err.message, message)
+      return true
+    })
+  }
+
+  it('returns the subject and every claim as a Struct', () => {
+    const response = validateJwtSvid(bundles, {audience: 'svc', svid: signJwt(key.privateKey, header, claims)}, now)
+    assert.equal(response.spiffe_id, ID)
+    assert.deepEqual(fromProtoStruct(response.claims), claims)
+  })
+
+  it('accepts a string aud, RS256 and the 1-minute leeway', () => {
+    validate(signJwt(key.privateKey, header, {...claims, aud: 'svc', exp: t - 59}))
+    const rsa = generateKeyPairSync('rsa', {modulusLength: 2048})
+    const rsaKey = {...rsa.publicKey.export({format: 'jwk'}), kid: 'r1', kty: 'RSA'}
+    const withRsa: TrustBundles = {local: {...bundles.local, jwtAuthorities: [rsaKey]}, federated: []}
+    const enc = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url')
+    const input = `${enc({alg: 'RS256', kid: 'r1'})}.${enc(claims)}`
+    const token = `${input}.${signData('sha256', Buffer.from(input), rsa.privateKey).toString('base64url')}`
+    assert.equal(validateJwtSvid(withRsa, {audience: 'svc', svid: token}, now).spiffe_id, ID)
+  })
+
+  it('rejects each failure with its message', () => {
+    const sign = (h: Record<string, unknown>, c: Record<string, unknown>): string => signJwt(key.privateKey, h, c)
+    invalid('not-a-jwt', 'jwtsvid: unable to parse JWT token')
+    invalid(sign({...header, alg: 'HS256'}, claims), 'jwtsvid: unable to parse JWT token')
+    invalid(sign({...header, alg: 'none'}, claims), 'jwtsvid: unable to parse JWT token')
+    invalid(sign({...header, typ: 'at+jwt'}, claims), 'jwtsvid: token header type not equal to either JWT or JOSE')
+    invalid(sign(header, {...claims, sub: ''}), 'jwtsvid: token missing subject claim')
+    invalid(sign(header, {...claims, exp: undefined}), 'jwtsvid: token missing exp claim')
+    invalid(sign(header, {...claims, sub: 'https://example.org/x'}), 'jwtsvid: token has an invalid subject claim: scheme is missing or invalid')
+    invalid(sign({alg: 'ES256'}, claims), 'jwtsvid: token header missing key id')
+    invalid(sign(header, {...claims, sub: 'spiffe://other.org/x'}), 'jwtsvid: no bundle found for trust domain "other.org"')
+    invalid(sign({...header, kid: 'k9'}, claims), 'jwtsvid: no JWT authority "k9" found for trust domain "example.org"')
+    invalid(signJwt(makeJwtKey('k1').privateKey, header, claims),
+      'jwtsvid: unable to get claims from token: go-jose/go-jose: error in cryptographic primitive')
+    invalid(sign({...header, alg: 'ES384'}, claims),
+      'jwtsvid: unable to get claims from token: go-jose/go-jose: error in cryptographic primitive')
+    invalid(sign(header, claims), 'jwtsvid: expected audience in ["other"] (audience=["svc"])', 'other')
+    invalid(sign(header, {...claims, exp: t - 61}), 'jwtsvid: token has expired')
+    invalid(sign(header, {...claims, nbf: t + 61}), 'go-jose/go-jose/jwt: validation failed, token not valid yet (nbf)')
+    invalid(sign(header, {...claims, iat: t + 61}), 'go-jose/go-jose/jwt: validation field, token issued in the future (iat)')
+    invalid(sign(header, {...claims, aud: ['x', 'y']}), 'jwtsvid: expected audience in ["svc"] (audience=["x" "y"])')
+  })
+
+  it('needs audience and svid', () => {
+    assert.throws(() => validateJwtSvid(bundles, {audience: '', svid: 'x'}, now), {message: 'audience: must be set'})
+    assert.throws(() => validateJwtSvid(bundles, {audience: 'a', svid: ''}, now), {message: 'svid: must be set'})
+  })
+})
+
+describe('status mapping (spec §4.1)', () => {
+  it('maps error codes to gRPC status codes', () => {
+    assert.deepEqual(grpcStatusOf(new BadParameterError('x')), {code: 3, details: 'x'})
+    assert.deepEqual(grpcStatusOf(new AccessDeniedError('y')), {code: 7, details: 'y'})
+    assert.throws(() => witNotImplemented('FetchWITSVID'), (err: unknown) => {
+      assert.deepEqual(grpcStatusOf(err), {code: 12, details: 'fetching WIT-SVIDs is not implemented'})
+      return true
+    })
+    assert.throws(() => witNotImplemented('FetchWITBundles'), {message: 'fetching WIT bundles is not implemented'})
+    assert.deepEqual(grpcStatusOf(new SvidkitError('CONNECTION_PROBLEM', 'down')), {code: 14, details: 'down'})
+    assert.deepEqual(grpcStatusOf(new Error('boom')), {code: 13, details: 'boom'})
+    assert.equal(TrustDomain.parse('example.org').idString(), 'spiffe://example.org')
+  })
+})
