@@ -24,6 +24,12 @@ export interface OpenedAdmin extends AdminApi {
   readonly clusterName: string
 }
 
+/** The local backend itself, for what only the cluster's own host can do (issue as admin, export keys' public parts). */
+export async function openLocal(flags: AdminFlags, version: string): Promise<import('../backend/local.js').LocalBackend> {
+  const {LocalBackend} = await import('../backend/local.js')
+  return LocalBackend.open({dataDir: resolveDataDir(flags['data-dir']), version})
+}
+
 /** The local backend over the data directory (created on first use). */
 export async function openAdmin(flags: AdminFlags, version: string): Promise<OpenedAdmin> {
   const {LocalBackend} = await import('../backend/local.js')

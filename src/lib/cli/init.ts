@@ -5,8 +5,12 @@ export async function initCluster(dataDirFlag: string | undefined, clusterName: 
   const {openDataDir} = await import('../cluster/data-dir.js')
   const {initCaMaterial} = await import('../cluster/ca-files.js')
   const dir = resolveDataDir(dataDirFlag)
-  const {info, created} = await openDataDir(dir, {create: true, clusterName, publicAddr, initCa: initCaMaterial})
-  return created
-    ? `Cluster "${info.clusterName}" has been created in ${dir}`
-    : `Cluster "${info.clusterName}" already exists in ${dir}`
+  const {info, created, paths} = await openDataDir(dir, {create: true, clusterName, publicAddr, initCa: initCaMaterial})
+  if (created) return `Cluster "${info.clusterName}" has been created in ${dir}`
+  if (publicAddr !== undefined && publicAddr !== info.publicAddr) {
+    const {setPublicAddr} = await import('../cluster/data-dir.js')
+    await setPublicAddr(paths, publicAddr)
+    return `Cluster "${info.clusterName}" in ${dir}: public address set to ${publicAddr}`
+  }
+  return `Cluster "${info.clusterName}" already exists in ${dir}`
 }

@@ -121,6 +121,15 @@ export async function openDataDir(root: string, options: InitOptions): Promise<{
   })
 }
 
+/** Change where the cluster is reached publicly (and so the JWT-SVID issuer), under the lock. */
+export async function setPublicAddr(paths: DataDirPaths, publicAddr: string): Promise<void> {
+  await withLock(paths.lock, async () => {
+    const text = await fs.readFile(paths.clusterFile, 'utf8')
+    const body = {...(JSON.parse(text) as Record<string, unknown>), public_addr: publicAddr}
+    await writeFileAtomic(paths.clusterFile, JSON.stringify(body, null, 2) + '\n', {mode: 0o600})
+  })
+}
+
 function checkRequestedName(info: ClusterInfo, requested: string | undefined): void {
   if (requested !== undefined && requested !== info.clusterName) {
     throw new BadParameterError(`the data directory already belongs to cluster "${info.clusterName}", not "${requested}"`)

@@ -1,0 +1,84 @@
+/**
+ * `tctl workload-identity issue-x509|issue-jwt|export-bundle|export-oidc`: issuing as the admin for
+ * scripts and CI, and exporting trust material for relying parties and static OIDC hosting.
+ */
+import {promises as fs} from 'node:fs'
+import {join} from 'node:path'
+import {BadParameterError} from '../errors.js'
+import type {LocalBackend} from '../backend/local.js'
+import type {OutputServiceConfig, WorkloadIdentitySelector} from '../tbot/config-types.js'
+import {writeFileAtomic} from '../storage/atomic.js'
+
+export interface IssueOptions {
+  readonly selector: WorkloadIdentitySelector
+  readonly outputDir: string
+  readonly ttlMs: number
+  /** Present for JWT-SVIDs. */
+  readonly audiences?: readonly string[]
+}
+
+export function selectorFrom(nameSelector: string | undefined, labelSelector: string | undefined): WorkloadIdentitySelector {
+  if ((nameSelector === undefined) === (labelSelector === undefined)) {
+    throw new BadParameterError('exactly one of --name-selector and --label-selector must be given')
+  }
+  if (nameSelector !== undefined) return {name: nameSelector}
+  const labels: Record<string, string[]> = {}
+  for (const pair of (labelSelector ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new BadParameterError(`--label-selector: expected key=value, got "${pair}"`)
+    ;(labels[pair.slice(0, eq)] ??= []).push(pair.slice(eq + 1))
+  }
+  if (Object.keys(labels).length === 0) throw new BadParameterError('--label-selector: at least one key=value is required')
+  return {labels}
+}
+
+/** Issue as the admin and write the files tbot writes; returns the SPIFFE ID and expiry for the summary line. */
+export async function issueToDirectory(backend: LocalBackend, o: IssueOptions): Promise<{spiffeId: string; expiresAt: Date}> {
+  const [{AdminSession}, {createOutputService}, {discardLogger}] = await Promise.all([
+    import('../authority/admin-session.js'), import('../tbot/services.js'), import('../log.js'),
+  ])
+  const session = new AdminSession(await backend.authority())
+  const common = {
+    name: 'tctl', origin: '--output', selector: o.selector, credentialTtlMs: o.ttlMs, renewalIntervalMs: o.ttlMs,
+    destination: {type: 'directory', path: o.outputDir, symlinks: 'try-secure'} as const,
+  }
+  const config: OutputServiceConfig = o.audiences
+    ? {...common, type: 'workload-identity-jwt', audiences: o.audiences}
+    : {...common, type: 'workload-identity-x509', includeFederatedTrustBundles: false}
+  const service = createOutputService(config, {log: discardLogger})
+  await service.init()
+  const result = await service.generate(session, new AbortController().signal)
+  await session.close()
+  return result
+}
+
+export type BundleFormat = 'pem' | 'jwks' | 'spiffe'
+
+export async function exportBundle(backend: LocalBackend, format: BundleFormat): Promise<string> {
+  const {jwtJwks, spiffeBundleJson} = await import('../authority/trust.js')
+  const ca = (await backend.authority()).ca
+  if (format === 'pem') return ca.spiffeCa.certPem
+  return JSON.stringify(format === 'jwks' ? jwtJwks(ca) : spiffeBundleJson(ca), null, 2) + '\n'
+}
+
+/**
+ * Writes `<out>/.well-known/openid-configuration` and `<out>/jwt-jwks.json`, to be served at
+ * `<issuer>/...` by any static host. The issuer must be the one the cluster puts in `iss`, or
+ * AWS would refuse every token, so a different one is refused here.
+ */
+export async function exportOidc(backend: LocalBackend, outDir: string, issuer: string | undefined): Promise<string[]> {
+  const {jwtJwks, oidcDiscovery} = await import('../authority/trust.js')
+  const authority = await backend.authority()
+  if (issuer !== undefined && issuer.replace(/\/+$/, '') !== authority.issuer) {
+    throw new BadParameterError(
+      `--issuer ${issuer} is not the issuer this cluster signs JWT-SVIDs with (${authority.issuer}); ` +
+        'set the cluster\'s public address with "tctl init --public-addr HOST" so they match',
+    )
+  }
+  // Public documents: world-readable, so a web server can serve them.
+  await fs.mkdir(join(outDir, '.well-known'), {recursive: true, mode: 0o755})
+  const files = [join(outDir, '.well-known', 'openid-configuration'), join(outDir, 'jwt-jwks.json')]
+  const bodies = [oidcDiscovery(authority.ca, authority.issuer), jwtJwks(authority.ca)]
+  for (let i = 0; i < files.length; i++) await writeFileAtomic(files[i]!, JSON.stringify(bodies[i], null, 2) + '\n', {mode: 0o644})
+  return files
+}

@@ -1,0 +1,20 @@
+import {Flags} from '@oclif/core'
+import {adminFlags, openLocal} from '../../../lib/cli/admin.js'
+import {BaseCommand} from '../../../lib/cli/base.js'
+import {exportOidc} from '../../../lib/cli/workload-identity.js'
+
+export default class ExportOidc extends BaseCommand {
+  static override summary = 'Write the OIDC discovery document and JWKS for static hosting under the issuer URL.'
+  static override description = 'Serve the files at <issuer>/.well-known/openid-configuration and <issuer>/jwt-jwks.json; AWS OIDC federation then works with no server running.'
+  static override examples = ['<%= config.bin %> workload-identity export-oidc --issuer https://example.teleport.sh/workload-identity --out ./site/workload-identity']
+  static override flags = {
+    ...adminFlags,
+    issuer: Flags.string({description: 'Issuer URL (default, and the only accepted value: the cluster\'s).'}),
+    out: Flags.string({description: 'Directory to write to.', required: true}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ExportOidc)
+    for (const file of await exportOidc(await openLocal(flags, this.config.version), flags.out, flags.issuer)) this.log(`Wrote ${file}`)
+  }
+}

@@ -1,0 +1,28 @@
+import {Flags} from '@oclif/core'
+import {adminFlags, openLocal} from '../../../lib/cli/admin.js'
+import {BaseCommand} from '../../../lib/cli/base.js'
+import {issueToDirectory, selectorFrom} from '../../../lib/cli/workload-identity.js'
+import {parseDuration} from '../../../lib/duration.js'
+
+export default class IssueJwt extends BaseCommand {
+  static override summary = 'Issue a JWT-SVID as the cluster admin and write it to jwt_svid.'
+  static override examples = ['<%= config.bin %> workload-identity issue-jwt --name-selector example-workload-identity --audience sts.amazonaws.com --output ./jwt']
+  static override flags = {
+    ...adminFlags,
+    'name-selector': Flags.string({description: 'Name of the workload identity.'}),
+    'label-selector': Flags.string({description: 'Labels of the workload identity: k=v,k2=v2.'}),
+    audience: Flags.string({description: 'Audience; repeatable.', multiple: true, required: true}),
+    output: Flags.string({description: 'Directory to write jwt_svid to.', required: true}),
+    'credential-ttl': Flags.string({description: 'Requested lifetime (default 1h; capped by the identity).', default: '1h'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(IssueJwt)
+    const selector = selectorFrom(flags['name-selector'], flags['label-selector'])
+    const backend = await openLocal(flags, this.config.version)
+    const r = await issueToDirectory(backend, {
+      selector, outputDir: flags.output, ttlMs: parseDuration(flags['credential-ttl']), audiences: flags.audience,
+    })
+    this.log(`Issued JWT SVID ${r.spiffeId}, expires ${r.expiresAt.toISOString()}, written to ${flags.output}`)
+  }
+}

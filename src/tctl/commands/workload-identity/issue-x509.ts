@@ -1,0 +1,25 @@
+import {Flags} from '@oclif/core'
+import {adminFlags, openLocal} from '../../../lib/cli/admin.js'
+import {BaseCommand} from '../../../lib/cli/base.js'
+import {issueToDirectory, selectorFrom} from '../../../lib/cli/workload-identity.js'
+import {parseDuration} from '../../../lib/duration.js'
+
+export default class IssueX509 extends BaseCommand {
+  static override summary = 'Issue an X.509-SVID as the cluster admin and write svid.pem, svid_key.pem and svid_bundle.pem.'
+  static override examples = ['<%= config.bin %> workload-identity issue-x509 --name-selector example-workload-identity --output ./svid']
+  static override flags = {
+    ...adminFlags,
+    'name-selector': Flags.string({description: 'Name of the workload identity.'}),
+    'label-selector': Flags.string({description: 'Labels of the workload identity: k=v,k2=v2.'}),
+    output: Flags.string({description: 'Directory to write the files to.', required: true}),
+    'credential-ttl': Flags.string({description: 'Requested lifetime (default 1h; capped by the identity).', default: '1h'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(IssueX509)
+    const selector = selectorFrom(flags['name-selector'], flags['label-selector'])
+    const backend = await openLocal(flags, this.config.version)
+    const r = await issueToDirectory(backend, {selector, outputDir: flags.output, ttlMs: parseDuration(flags['credential-ttl'])})
+    this.log(`Issued X509 SVID ${r.spiffeId}, expires ${r.expiresAt.toISOString()}, written to ${flags.output}`)
+  }
+}
