@@ -2,17 +2,21 @@
  * tbot's WorkloadIdentitySource over a BotSession: what the Workload API server
  * (workloadapi/server.ts) serves for one workload-identity-api service (teleport.md §6 "Workload API
  * service"). Entitlement is the cluster's decision: each caller's attested attributes go with the
- * issuance request (`workloadAttrs`), and an empty answer means "not entitled".
+ * issuance request (`workloadAttrs`; the cluster adds `user.*` and `join.*` from the bot's own
+ * identity), and an empty answer means "not entitled".
  *
- * - X.509-SVIDs are issued per distinct caller (same attributes → same SVIDs), for a key made here,
- *   and cached until the next rotation; concurrent first calls share one issuance.
- * - Every renewal_interval (± jitter) the cache is dropped and subscribers are told, so open
- *   FetchX509SVID streams receive fresh SVIDs (rotation).
+ * - SVIDs are cached per caller (same attested attributes → same SVIDs; the pid is part of them, so
+ *   one process's streams and calls share one issuance) in SvidCache (workload-cache.ts): X.509 per
+ *   caller, for a key made here; JWT per caller and audience list (as SPIRE's agent does; Teleport's
+ *   tbot signs one per request).
+ * - Every renewal_interval (± jitter) the caches are dropped and subscribers are told, so open
+ *   FetchX509SVID streams receive fresh SVIDs (rotation). An entry whose credentials reach half
+ *   their granted TTL sooner (a workload identity's maximum TTL can cap it below renewal_interval)
+ *   is replaced then, and subscribers are told at that moment too, so no stream holds an expired SVID.
  * - The trust bundle is polled; when its fingerprint changes (CA rotation, federation) the bundles
- *   object is replaced, the SVID cache dropped, and subscribers told.
- * - JWT-SVIDs are issued per request (audiences differ), never cached.
+ *   object is replaced, the caches dropped, and subscribers told.
+ * - Entitlement changes in the cluster (a role or rule edited) apply from the next rotation.
  */
-import type {WorkloadAttrs} from '../authz/attributes.js'
 import type {Logger} from '../log.js'
 import {SpiffeId, TrustDomain} from '../spiffe/id.js'
 import type {
@@ -21,9 +25,13 @@ import type {
 import {defaultBackoff} from './backoff.js'
 import type {Clock} from './clock.js'
 import type {WorkloadIdentitySelector} from './config-types.js'
-import type {BotSession, TrustBundle, TrustDomainAuthorities} from './issuer.js'
+import type {BotSession, CredentialMeta, TrustBundle, TrustDomainAuthorities} from './issuer.js'
 import {RenewalLoop} from './loop.js'
 import {generateP256Key} from './services.js'
+import {SvidCache, type Issued} from './workload-cache.js'
+
+/** Distinct callers (or caller × audiences) remembered at most, per kind. */
+export const DEFAULT_CACHE_CAPACITY = 1024
 
 export interface SessionSourceOptions {
   readonly session: BotSession
@@ -34,64 +42,65 @@ export interface SessionSourceOptions {
   readonly clock: Clock
   readonly random: () => number
   readonly log: Logger
+  readonly cacheCapacity?: number
 }
 
 export class SessionWorkloadSource implements WorkloadIdentitySource {
   private current: TrustBundles | undefined
   private fingerprint = ''
-  private readonly cache = new Map<string, Promise<readonly X509SvidEntry[]>>()
+  private readonly x509: SvidCache<readonly X509SvidEntry[]>
+  private readonly jwt: SvidCache<readonly JwtSvidEntry[]>
+  private readonly callerKeys = new WeakMap<WorkloadCaller, string>()
   private readonly listeners = new Set<() => void>()
   private readonly stopper = new AbortController()
+  private rotation: RenewalLoop | undefined
   private loops: Promise<void>[] = []
+  /** The pending early refresh (an entry going stale before the next rotation). */
+  private refresh: {at: number; cancel: AbortController} | undefined
 
-  constructor(private readonly options: SessionSourceOptions) {}
+  constructor(private readonly options: SessionSourceOptions) {
+    const now = () => options.clock.now().getTime()
+    this.x509 = new SvidCache(options.cacheCapacity ?? DEFAULT_CACHE_CAPACITY, now)
+    this.jwt = new SvidCache(options.cacheCapacity ?? DEFAULT_CACHE_CAPACITY, now)
+  }
 
   /** Fetches the trust bundle (so `bundles()` can answer) and starts rotation and bundle polling. */
   async start(): Promise<void> {
     this.setBundle(await this.options.session.trustBundle(this.stopper.signal))
     const {clock, random, log} = this.options
     const timing = (intervalMs: number) => ({intervalMs, backoff: defaultBackoff(intervalMs), clock, random, log})
-    const rotation = new RenewalLoop({action: 'rotate Workload API SVIDs', run: async () => {
-      this.cache.clear()
-      this.notify()
+    this.rotation = new RenewalLoop({action: 'rotate Workload API SVIDs', run: async () => {
+      log.debug('Rotating Workload API SVIDs')
+      this.dropAndNotify()
     }}, timing(this.options.renewalIntervalMs))
     const poll = new RenewalLoop({action: 'check the SPIFFE trust bundle', run: async (signal) => {
       const bundle = await this.options.session.trustBundle(signal)
       if (bundle.fingerprint === this.fingerprint) return
       log.info('Trust bundle changed, pushing it to Workload API clients')
       this.setBundle(bundle)
-      this.cache.clear()
-      this.notify()
+      this.dropAndNotify()
     }}, timing(this.options.bundlePollIntervalMs))
-    this.loops = [rotation.run(this.stopper.signal, {waitFirst: true}), poll.run(this.stopper.signal, {waitFirst: true})]
+    this.loops = [this.rotation.run(this.stopper.signal, {waitFirst: true}), poll.run(this.stopper.signal, {waitFirst: true})]
   }
 
   async stop(): Promise<void> {
     this.stopper.abort()
+    this.refresh?.cancel.abort()
     await Promise.all(this.loops)
   }
 
+  /** Rotates now rather than at the next renewal interval (the interval restarts from here). */
+  rotateNow(reason: string): void {
+    this.rotation?.trigger(reason)
+  }
+
   x509Svids(caller: WorkloadCaller): Promise<readonly X509SvidEntry[]> {
-    const key = stableKey(caller.workload ?? null)
-    let entry = this.cache.get(key)
-    if (entry === undefined) {
-      entry = this.issueX509(caller.workload)
-      this.cache.set(key, entry)
-      entry.catch(() => {
-        if (this.cache.get(key) === entry) this.cache.delete(key)
-      })
-    }
-    return entry
+    return this.x509.get(this.callerKey(caller), () => this.track(this.issueX509(caller)))
   }
 
   async jwtSvids(caller: WorkloadCaller, audiences: readonly string[], spiffeId?: SpiffeId): Promise<readonly JwtSvidEntry[]> {
-    const credentials = await this.options.session.issueJwtSvids({
-      selector: this.options.selector,
-      audiences,
-      ttlMs: this.options.credentialTtlMs,
-      ...(caller.workload !== undefined ? {workloadAttrs: caller.workload} : {}),
-    })
-    const entries = credentials.map((c) => ({spiffeId: SpiffeId.parse(c.spiffeId), token: c.jwt, hint: c.hint}))
+    const key = `${this.callerKey(caller)}\n${JSON.stringify(audiences)}`
+    const entries = await this.jwt.get(key, () => this.track(this.issueJwt(caller, audiences)))
     return spiffeId === undefined ? entries : entries.filter((e) => e.spiffeId.equals(spiffeId))
   }
 
@@ -105,7 +114,8 @@ export class SessionWorkloadSource implements WorkloadIdentitySource {
     return () => this.listeners.delete(listener)
   }
 
-  private async issueX509(workloadAttrs: WorkloadAttrs | undefined): Promise<readonly X509SvidEntry[]> {
+  private async issueX509(caller: WorkloadCaller): Promise<Issued<readonly X509SvidEntry[]>> {
+    const workloadAttrs = caller.workload
     const key = await generateP256Key()
     const credentials = await this.options.session.issueX509Svids({
       selector: this.options.selector,
@@ -116,13 +126,68 @@ export class SessionWorkloadSource implements WorkloadIdentitySource {
     this.options.log.info('Issued X509 SVIDs for a workload', {
       spiffe_ids: credentials.map((c) => c.spiffeId),
       pid: workloadAttrs?.unix?.pid,
+      expires: credentials[0]?.expiresAt,
     })
-    return credentials.map((c) => ({
+    const value = credentials.map((c) => ({
       spiffeId: SpiffeId.parse(c.spiffeId),
       chain: [c.certificateDer, ...c.chainDer],
       privateKey: key.privateKeyDer,
       hint: c.hint,
     }))
+    return {value, ttlMs: shortestTtl(credentials)}
+  }
+
+  private async issueJwt(caller: WorkloadCaller, audiences: readonly string[]): Promise<Issued<readonly JwtSvidEntry[]>> {
+    const credentials = await this.options.session.issueJwtSvids({
+      selector: this.options.selector,
+      audiences,
+      ttlMs: this.options.credentialTtlMs,
+      ...(caller.workload !== undefined ? {workloadAttrs: caller.workload} : {}),
+    })
+    const value = credentials.map((c) => ({spiffeId: SpiffeId.parse(c.spiffeId), token: c.jwt, hint: c.hint}))
+    return {value, ttlMs: shortestTtl(credentials)}
+  }
+
+  /** After an issuance, makes sure streams hear about it when its entry goes stale before rotation. */
+  private async track<V>(issuing: Promise<Issued<V>>): Promise<Issued<V>> {
+    const issued = await issuing
+    if (issued.ttlMs !== undefined) this.scheduleRefresh(this.options.clock.now().getTime() + issued.ttlMs / 2)
+    return issued
+  }
+
+  private scheduleRefresh(at: number): void {
+    if (this.stopper.signal.aborted || (this.refresh !== undefined && this.refresh.at <= at)) return
+    this.refresh?.cancel.abort()
+    const cancel = new AbortController()
+    this.refresh = {at, cancel}
+    const {clock} = this.options
+    void clock.sleep(at - clock.now().getTime(), cancel.signal).then(() => {
+      if (cancel.signal.aborted) return
+      this.refresh = undefined
+      const next = Math.min(this.x509.nextStaleAt() ?? Infinity, this.jwt.nextStaleAt() ?? Infinity)
+      if (next !== Infinity) this.scheduleRefresh(next)
+      this.options.log.debug('Workload API SVIDs reached half their lifetime before rotation; refreshing them')
+      this.notify()
+    })
+  }
+
+  /** Rotation or a new trust bundle: nothing issued before is served again. */
+  private dropAndNotify(): void {
+    this.x509.clear()
+    this.jwt.clear()
+    this.refresh?.cancel.abort()
+    this.refresh = undefined
+    this.notify()
+  }
+
+  /** One key per caller object (the server hands out one frozen object per attested process). */
+  private callerKey(caller: WorkloadCaller): string {
+    let key = this.callerKeys.get(caller)
+    if (key === undefined) {
+      key = stableKey(caller.workload ?? null)
+      this.callerKeys.set(caller, key)
+    }
+    return key
   }
 
   private setBundle(bundle: TrustBundle): void {
@@ -133,6 +198,10 @@ export class SessionWorkloadSource implements WorkloadIdentitySource {
   private notify(): void {
     for (const listener of [...this.listeners]) listener()
   }
+}
+
+function shortestTtl(credentials: readonly CredentialMeta[]): number | undefined {
+  return credentials.length === 0 ? undefined : Math.min(...credentials.map((c) => c.ttlMs))
 }
 
 function toDomainBundle(authorities: TrustDomainAuthorities): TrustDomainBundle {
