@@ -17,21 +17,6 @@ export interface IssueOptions {
   readonly audiences?: readonly string[]
 }
 
-export function selectorFrom(nameSelector: string | undefined, labelSelector: string | undefined): WorkloadIdentitySelector {
-  if ((nameSelector === undefined) === (labelSelector === undefined)) {
-    throw new BadParameterError('exactly one of --name-selector and --label-selector must be given')
-  }
-  if (nameSelector !== undefined) return {name: nameSelector}
-  const labels: Record<string, string[]> = {}
-  for (const pair of (labelSelector ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
-    const eq = pair.indexOf('=')
-    if (eq <= 0) throw new BadParameterError(`--label-selector: expected key=value, got "${pair}"`)
-    ;(labels[pair.slice(0, eq)] ??= []).push(pair.slice(eq + 1))
-  }
-  if (Object.keys(labels).length === 0) throw new BadParameterError('--label-selector: at least one key=value is required')
-  return {labels}
-}
-
 /** Issue as the admin and write the files tbot writes; returns the SPIFFE ID and expiry for the summary line. */
 export async function issueToDirectory(backend: LocalBackend, o: IssueOptions): Promise<{spiffeId: string; expiresAt: Date}> {
   const [{AdminSession}, {createOutputService}, {discardLogger}] = await Promise.all([

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../../lib/cli/base.js'
+import {selectorFlags} from '../../../lib/cli/selectors.js'
 import {runTbotStart, sharedStartFlags, startFlagsFrom} from '../../../lib/cli/tbot-start.js'
 
 export default class StartX509 extends BaseCommand {
@@ -8,8 +9,7 @@ export default class StartX509 extends BaseCommand {
   static override flags = {
     ...sharedStartFlags,
     destination: Flags.string({description: 'Directory to write to (a path or file:///path).', required: true}),
-    'name-selector': Flags.string({description: 'Name of the workload identity to issue.'}),
-    'label-selector': Flags.string({description: 'Labels of the workload identities to issue: k=v,k2=v2.'}),
+    ...selectorFlags,
     'include-federated-trust-bundles': Flags.boolean({description: 'Also write federated trust bundles.', default: false}),
   }
 

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {adminFlags, openLocal} from '../../../lib/cli/admin.js'
 import {BaseCommand} from '../../../lib/cli/base.js'
-import {issueToDirectory, selectorFrom} from '../../../lib/cli/workload-identity.js'
+import {selectorFlags, selectorFrom} from '../../../lib/cli/selectors.js'
+import {issueToDirectory} from '../../../lib/cli/workload-identity.js'
 import {parseDuration} from '../../../lib/duration.js'
 
 export default class IssueJwt extends BaseCommand {
@@ -9,8 +10,7 @@ export default class IssueJwt extends BaseCommand {
   static override examples = ['<%= config.bin %> workload-identity issue-jwt --name-selector example-workload-identity --audience sts.amazonaws.com --output ./jwt']
   static override flags = {
     ...adminFlags,
-    'name-selector': Flags.string({description: 'Name of the workload identity.'}),
-    'label-selector': Flags.string({description: 'Labels of the workload identity: k=v,k2=v2.'}),
+    ...selectorFlags,
     audience: Flags.string({description: 'Audience; repeatable.', multiple: true, required: true}),
     output: Flags.string({description: 'Directory to write jwt_svid to.', required: true}),
     'credential-ttl': Flags.string({description: 'Requested lifetime (default 1h; capped by the identity).', default: '1h'}),

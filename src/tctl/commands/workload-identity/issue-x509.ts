@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {adminFlags, openLocal} from '../../../lib/cli/admin.js'
 import {BaseCommand} from '../../../lib/cli/base.js'
-import {issueToDirectory, selectorFrom} from '../../../lib/cli/workload-identity.js'
+import {selectorFlags, selectorFrom} from '../../../lib/cli/selectors.js'
+import {issueToDirectory} from '../../../lib/cli/workload-identity.js'
 import {parseDuration} from '../../../lib/duration.js'
 
 export default class IssueX509 extends BaseCommand {
@@ -9,8 +10,7 @@ export default class IssueX509 extends BaseCommand {
   static override examples = ['<%= config.bin %> workload-identity issue-x509 --name-selector example-workload-identity --output ./svid']
   static override flags = {
     ...adminFlags,
-    'name-selector': Flags.string({description: 'Name of the workload identity.'}),
-    'label-selector': Flags.string({description: 'Labels of the workload identity: k=v,k2=v2.'}),
+    ...selectorFlags,
     output: Flags.string({description: 'Directory to write the files to.', required: true}),
     'credential-ttl': Flags.string({description: 'Requested lifetime (default 1h; capped by the identity).', default: '1h'}),
   }
