@@ -1,0 +1,72 @@
+/**
+ * Short-lived client certificates for bots and admins (mutual TLS to the server), signed by the
+ * cluster's bot CA. The identity format, modelled on Teleport's TLS identities:
+ *
+ *   subject CN = the user name (`bot-<name>` for bots, e.g. `bot-my-bot`; the admin's name otherwise)
+ *   subject O  = the user's roles, one value each (Teleport carries roles the same way)
+ *   extension 1.3.9999.4242.1 (non-critical) = the bot name as a UTF8String, present only for bots
+ *   KU digitalSignature|keyEncipherment (critical), EKU clientAuth, basicConstraints CA=false, no SANs.
+ *
+ * `parseClientIdentity` reads the same fields back from a verified peer certificate.
+ */
+import type {KeyObject} from 'node:crypto'
+import {BadParameterError} from '../errors.js'
+import type {CaKeyPair} from './ca-keypair.js'
+import {parseCertInfo, type CertInfo} from './cert-info.js'
+import * as der from './der.js'
+import {DerError, contents, expectTag, readTlv} from './der-reader.js'
+import {OID} from './oids.js'
+import {BC_NOT_CA, EKU_CLIENT, KU_TLS, issued, validity, type IssuedCert} from './profiles.js'
+import {encodeName, extension, randomSerial, signLeaf, toSpki} from './x509-leaf.js'
+
+export interface ClientIdentity {
+  readonly userName: string
+  readonly roles: readonly string[]
+  /** Set for bot identities only. */
+  readonly botName?: string
+}
+
+export interface ClientCertParams extends ClientIdentity {
+  readonly ca: CaKeyPair
+  readonly publicKey: KeyObject | Uint8Array
+  readonly ttlMs: number
+  readonly now: () => Date
+}
+
+export function issueClientCert(p: ClientCertParams): IssuedCert {
+  if (p.userName === '') throw new BadParameterError('a client certificate needs a user name')
+  if (p.roles.some((r) => r === '')) throw new BadParameterError('role names cannot be empty')
+  const times = validity(p.now, p.ttlMs)
+  const serial = randomSerial()
+  const extensions = [KU_TLS, EKU_CLIENT, BC_NOT_CA]
+  if (p.botName !== undefined && p.botName !== '') extensions.push(extension(OID.svidkitBotName, false, der.utf8String(p.botName)))
+  const cert = signLeaf(p.ca, {
+    spki: toSpki(p.publicKey),
+    serial,
+    subject: encodeName({commonName: p.userName, organization: p.roles}),
+    ...times,
+    extensions,
+  })
+  return issued(cert, serial, times)
+}
+
+/**
+ * The identity in a client certificate (DER or parsed). The caller must have verified the chain
+ * first (TLS did, with the bot CA as the only client CA); this only reads fields.
+ */
+export function parseClientIdentity(cert: Buffer | CertInfo): ClientIdentity {
+  let info: CertInfo
+  let botName: string | undefined
+  try {
+    info = Buffer.isBuffer(cert) ? parseCertInfo(cert) : cert
+    const ext = info.extensions.find((e) => e.oid === OID.svidkitBotName)
+    if (ext !== undefined) botName = contents(expectTag(readTlv(ext.value, 0), 0x0c, 'UTF8String')).toString('utf8')
+  } catch (err) {
+    if (err instanceof DerError) throw new BadParameterError(`malformed client certificate: ${err.message}`, {cause: err})
+    throw err
+  }
+  const userName = info.subject.commonName
+  if (userName === undefined || userName === '') throw new BadParameterError('client certificate has no user name (subject CN)')
+  const identity = {userName, roles: info.subject.organization}
+  return botName === undefined ? identity : {...identity, botName}
+}

@@ -1,0 +1,120 @@
+/**
+ * An X.509 bundle: the CA certificates trusted for one trust domain (go-spiffe `x509bundle`,
+ * spiffe.md §5). Immutable; parse errors are BadParameterError and lookups of another trust domain
+ * NotFoundError, both with go-spiffe's messages.
+ */
+import {X509Certificate} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
+import {CertParseError, fromX509Certificate, parseCertificate, parseCertificates, parsePemCertificates, type ParsedCert} from '../ca/parsed-cert.js'
+import {toPem} from '../ca/pem.js'
+import {BadParameterError, NotFoundError} from '../errors.js'
+import type {X509BundleSource} from './bundle.js'
+import type {TrustDomain} from './id.js'
+
+function wrap(message: string, cause?: unknown): BadParameterError {
+  return new BadParameterError(`x509bundle: ${message}`, {cause})
+}
+
+function dedupe(certs: readonly ParsedCert[]): ParsedCert[] {
+  const out: ParsedCert[] = []
+  for (const c of certs) if (!out.some((o) => o.info.der.equals(c.info.der))) out.push(c)
+  return out
+}
+
+function toParsed(cert: X509Certificate | Uint8Array): ParsedCert {
+  return cert instanceof X509Certificate ? fromX509Certificate(cert) : parseCertificate(cert)
+}
+
+export class X509Bundle implements X509BundleSource {
+  private readonly authorities: readonly ParsedCert[]
+
+  private constructor(
+    readonly trustDomain: TrustDomain,
+    authorities: readonly ParsedCert[],
+  ) {
+    this.authorities = dedupe(authorities)
+  }
+
+  static empty(trustDomain: TrustDomain): X509Bundle {
+    return new X509Bundle(trustDomain, [])
+  }
+
+  /** From certificates (node X509Certificate or DER); duplicates are dropped. */
+  static fromX509Authorities(trustDomain: TrustDomain, authorities: readonly (X509Certificate | Uint8Array)[]): X509Bundle {
+    return new X509Bundle(trustDomain, authorities.map(toParsed))
+  }
+
+  /** PEM CERTIFICATE blocks; empty input is an empty bundle (go-spiffe `x509bundle.Parse`). */
+  static parse(trustDomain: TrustDomain, pem: string | Uint8Array): X509Bundle {
+    if (pem.length === 0) return X509Bundle.empty(trustDomain)
+    try {
+      return new X509Bundle(trustDomain, parsePemCertificates(pem))
+    } catch (err) {
+      if (err instanceof CertParseError) throw wrap(`cannot parse certificate: ${err.message}`, err)
+      throw err
+    }
+  }
+
+  /** Concatenated DER certificates (the Workload API form); empty input is an empty bundle. */
+  static parseRaw(trustDomain: TrustDomain, der: Uint8Array): X509Bundle {
+    try {
+      return new X509Bundle(trustDomain, parseCertificates(der))
+    } catch (err) {
+      if (err instanceof CertParseError) throw wrap(`cannot parse certificate: ${err.message}`, err)
+      throw err
+    }
+  }
+
+  static async load(trustDomain: TrustDomain, path: string): Promise<X509Bundle> {
+    let pem: Buffer
+    try {
+      pem = await readFile(path)
+    } catch (err) {
+      throw wrap(`unable to load X.509 bundle file: ${(err as Error).message}`, err)
+    }
+    return X509Bundle.parse(trustDomain, pem)
+  }
+
+  x509Authorities(): X509Certificate[] {
+    return this.authorities.map((a) => a.cert)
+  }
+
+  /** Authorities with their parsed fields, for chain verification. */
+  parsedAuthorities(): readonly ParsedCert[] {
+    return this.authorities
+  }
+
+  hasX509Authority(cert: X509Certificate | Uint8Array): boolean {
+    const der = cert instanceof X509Certificate ? cert.raw : Buffer.from(cert)
+    return this.authorities.some((a) => a.info.der.equals(der))
+  }
+
+  isEmpty(): boolean {
+    return this.authorities.length === 0
+  }
+
+  /** PEM, one CERTIFICATE block per authority. */
+  marshal(): string {
+    return this.authorities.map((a) => toPem('CERTIFICATE', a.info.der)).join('')
+  }
+
+  /** Concatenated DER. */
+  marshalRaw(): Buffer {
+    return Buffer.concat(this.authorities.map((a) => a.info.der))
+  }
+
+  equals(other: X509Bundle): boolean {
+    return (
+      this.trustDomain.equals(other.trustDomain) &&
+      this.authorities.length === other.authorities.length &&
+      this.authorities.every((a, i) => a.info.der.equals(other.authorities[i]!.info.der))
+    )
+  }
+
+  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
+    if (!this.trustDomain.equals(trustDomain)) {
+      throw new NotFoundError(`x509bundle: no X.509 bundle found for trust domain: ${JSON.stringify(trustDomain.name)}`)
+    }
+    return this
+  }
+}

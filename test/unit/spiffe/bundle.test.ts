@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict'
+import {createPublicKey, generateKeyPairSync} from 'node:crypto'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, it} from 'node:test'
+import {generateP256KeyDer} from '../../../src/lib/ca/fast-keygen.js'
+import {jwkMembers, jwksFromKeys} from '../../../src/lib/ca/jwk.js'
+import {toPem} from '../../../src/lib/ca/pem.js'
+import {BadParameterError, NotFoundError} from '../../../src/lib/errors.js'
+import {BundleSet, JwtBundle, SpiffeBundle, X509Bundle} from '../../../src/lib/spiffe/bundle.js'
+import {TrustDomain} from '../../../src/lib/spiffe/id.js'
+import {sharedCa, tempDir} from '../ca/helpers.js'
+
+const TD = TrustDomain.parse('example.org')
+const OTHER = TrustDomain.parse('other.org')
+
+function fails(fn: () => unknown, message: string, type: new (...a: never[]) => Error = BadParameterError): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof type, `${String(e)} is not a ${type.name}`)
+    assert.equal(e.message, message)
+    return true
+  })
+}
+
+describe('X509Bundle (spiffe.md §5)', () => {
+  it('parses PEM and concatenated DER, dropping duplicates, and marshals both back', async () => {
+    const a = (await sharedCa()).spiffeCa
+    const b = (await sharedCa({clusterName: 'other.org'})).spiffeCa
+    const pem = a.certPem + 'comment between blocks\n' + b.certPem + a.certPem
+    const bundle = X509Bundle.parse(TD, pem)
+    assert.equal(bundle.x509Authorities().length, 2)
+    assert.equal(bundle.marshal(), a.certPem + b.certPem)
+    assert.deepEqual(bundle.marshalRaw(), Buffer.concat([a.certDer, b.certDer]))
+    const raw = X509Bundle.parseRaw(TD, bundle.marshalRaw())
+    assert.ok(raw.equals(bundle))
+    assert.ok(raw.hasX509Authority(a.certDer))
+    assert.ok(!X509Bundle.parse(TD, a.certPem).hasX509Authority(b.cert))
+    assert.ok(X509Bundle.parse(TD, '').isEmpty())
+    assert.ok(X509Bundle.parseRaw(TD, Buffer.alloc(0)).isEmpty())
+    assert.ok(X509Bundle.parse(TD, toPem('PRIVATE KEY', Buffer.from('00', 'hex'))).isEmpty())
+    assert.equal(bundle.getX509BundleForTrustDomain(TD), bundle)
+  })
+
+  it('reports errors with go-spiffe\'s messages', async () => {
+    fails(() => X509Bundle.parse(TD, 'not pem'), 'x509bundle: cannot parse certificate: no PEM blocks found')
+    fails(() => X509Bundle.parse(TD, toPem('CERTIFICATE', Buffer.from('3000', 'hex'))), 'x509bundle: cannot parse certificate: x509: malformed certificate')
+    fails(() => X509Bundle.parseRaw(TD, Buffer.from('30820000', 'hex')), 'x509bundle: cannot parse certificate: x509: malformed certificate')
+    fails(() => X509Bundle.empty(TD).getX509BundleForTrustDomain(OTHER), 'x509bundle: no X.509 bundle found for trust domain: "other.org"', NotFoundError)
+    const dir = tempDir()
+    const a = (await sharedCa()).spiffeCa
+    writeFileSync(join(dir, 'bundle.pem'), a.certPem)
+    assert.equal((await X509Bundle.load(TD, join(dir, 'bundle.pem'))).x509Authorities().length, 1)
+    await assert.rejects(X509Bundle.load(TD, join(dir, 'missing.pem')), (e: unknown) => e instanceof BadParameterError && e.message.startsWith('x509bundle: unable to load X.509 bundle file: ENOENT'))
+  })
+})
+
+describe('JwtBundle', () => {
+  it('parses Teleport\'s JWKS by kid (ignoring use) and round-trips', async () => {
+    const rsa = (await sharedCa()).jwtKey
+    const ec = (await sharedCa({x509KeyType: 'rsa-2048', jwtKeyType: 'ecdsa-p256'})).jwtKey
+    const bundle = JwtBundle.parse(TD, JSON.stringify(jwksFromKeys([rsa, ec])))
+    assert.deepEqual([...bundle.jwtAuthorities().keys()], [rsa.kid, ec.kid])
+    assert.ok(bundle.findJwtAuthority(ec.kid)?.equals(ec.publicKey))
+    assert.equal(bundle.findJwtAuthority('nope'), undefined)
+    const marshalled = JSON.parse(bundle.marshal()) as {keys: Array<Record<string, unknown>>}
+    assert.deepEqual(Object.keys(marshalled.keys[0]!), ['kty', 'kid', 'n', 'e'])
+    assert.deepEqual(Object.keys(marshalled.keys[1]!), ['kty', 'kid', 'crv', 'x', 'y'])
+    assert.ok(JwtBundle.parse(TD, bundle.marshal()).equals(bundle))
+    assert.ok(JwtBundle.parse(TD, '{}').isEmpty())
+  })
+
+  it('reports errors with go-spiffe\'s and go-jose\'s messages', async () => {
+    // Not `export({format: 'jwk'})` on a fresh KeyObject: that can deadlock Node 20 (fast-keygen.ts).
+    const ec = jwkMembers(createPublicKey({key: generateP256KeyDer().spki, format: 'der', type: 'spki'}))
+    const doc = (...keys: unknown[]) => JSON.stringify({keys})
+    const p = 'jwtbundle: unable to parse JWKS: '
+    fails(() => JwtBundle.parse(TD, doc({...ec, kid: 'a'}, ec)), 'jwtbundle: error adding authority 1 of JWKS: keyID cannot be empty')
+    fails(() => JwtBundle.parse(TD, doc({...ec, kty: 'XYZ', kid: 'a'})), p + 'go-jose/go-jose: unsupported key type/format')
+    fails(() => JwtBundle.parse(TD, doc({...ec, kty: undefined, kid: 'a'})), p + 'go-jose/go-jose: missing json web key type')
+    fails(() => JwtBundle.parse(TD, doc({kty: 'RSA', kid: 'a', e: 'AQAB'})), p + 'go-jose/go-jose: invalid RSA key, missing n/e values')
+    fails(() => JwtBundle.parse(TD, doc({...ec, crv: 'P-999', kid: 'a'})), p + "go-jose/go-jose: unsupported elliptic curve 'P-999'")
+    fails(() => JwtBundle.parse(TD, doc({...ec, x: 'AAAA', kid: 'a'})), p + 'go-jose/go-jose: invalid EC public key, wrong length for x')
+    fails(() => JwtBundle.parse(TD, doc({...ec, y: ec.x, kid: 'a'})), p + 'go-jose/go-jose: invalid EC key, X/Y are not on declared curve')
+    fails(() => JwtBundle.parse(TD, doc({kty: 'oct', k: 'AAAA', kid: 'a'})), p + 'go-jose/go-jose: unsupported key type/format')
+    assert.throws(() => JwtBundle.parse(TD, '{'), (e: unknown) => e instanceof BadParameterError && e.message.startsWith(p))
+    fails(() => JwtBundle.fromJwtAuthorities(TD, {'': generateKeyPairSync('ed25519').publicKey}), 'jwtbundle: keyID cannot be empty')
+    fails(() => JwtBundle.empty(TD).getJwtBundleForTrustDomain(OTHER), 'jwtbundle: no JWT bundle for trust domain "other.org"', NotFoundError)
+  })
+})
+
+describe('SpiffeBundle', () => {
+  it('parses and marshals x509-svid and jwt-svid entries with sequence and refresh hint', async () => {
+    const ca = await sharedCa()
+    const bundle = new SpiffeBundle(TD, {x509Authorities: [ca.spiffeCa.certDer], jwtAuthorities: {[ca.jwtKey.kid]: ca.jwtKey.publicKey}, refreshHintMs: 300_000, sequenceNumber: 7})
+    const json = bundle.marshal()
+    const doc = JSON.parse(json) as {keys: Array<Record<string, unknown>>; spiffe_sequence: number; spiffe_refresh_hint: number}
+    assert.deepEqual(Object.keys(doc), ['keys', 'spiffe_sequence', 'spiffe_refresh_hint'])
+    assert.equal(doc.spiffe_refresh_hint, 300)
+    assert.equal(doc.spiffe_sequence, 7)
+    assert.deepEqual(Object.keys(doc.keys[0]!), ['use', 'kty', 'crv', 'x', 'y', 'x5c'])
+    assert.equal(doc.keys[0]!['use'], 'x509-svid')
+    assert.deepEqual(doc.keys[0]!['x5c'], [ca.spiffeCa.certDer.toString('base64')])
+    assert.deepEqual(Object.keys(doc.keys[1]!), ['use', 'kty', 'kid', 'n', 'e'])
+    const parsed = SpiffeBundle.parse(TD, json)
+    assert.ok(parsed.equals(bundle))
+    assert.equal(parsed.x509Bundle().x509Authorities().length, 1)
+    assert.ok(parsed.jwtBundle().findJwtAuthority(ca.jwtKey.kid)?.equals(ca.jwtKey.publicKey))
+    assert.equal(JSON.parse(new SpiffeBundle(TD, {refreshHintMs: 1500}).marshal()).spiffe_refresh_hint, 2)
+    assert.equal(new SpiffeBundle(TD).marshal(), '{"keys":[]}')
+    assert.ok(SpiffeBundle.parse(TD, '{"keys":[]}').isEmpty())
+    // Unknown `use` values and entries without `use` are ignored.
+    const extra = JSON.parse(json) as {keys: Array<Record<string, unknown>>}
+    extra.keys.push({...extra.keys[1], use: 'wit-svid'}, {...extra.keys[1], use: undefined, kid: 'other'})
+    assert.ok(SpiffeBundle.parse(TD, JSON.stringify(extra)).equals(parsed))
+  })
+
+  it('reports errors with go-spiffe\'s messages', async () => {
+    const ca = await sharedCa()
+    const other = await sharedCa({clusterName: 'other.org'})
+    const x509Entry = JSON.parse(new SpiffeBundle(TD, {x509Authorities: [ca.spiffeCa.certDer]}).marshal()).keys[0] as Record<string, unknown>
+    const jwtEntry = JSON.parse(new SpiffeBundle(TD, {jwtAuthorities: {k: ca.jwtKey.publicKey}}).marshal()).keys[0] as Record<string, unknown>
+    const doc = (...keys: unknown[]) => JSON.stringify({keys})
+    fails(() => SpiffeBundle.parse(TD, '{"spiffe_sequence":1}'), 'spiffebundle: no authorities found')
+    fails(() => SpiffeBundle.parse(TD, doc(x509Entry, {...x509Entry, x5c: [ca.spiffeCa.certDer.toString('base64'), other.spiffeCa.certDer.toString('base64')]})), 'spiffebundle: expected a single certificate in x509-svid entry 1; got 2')
+    fails(() => SpiffeBundle.parse(TD, doc({...x509Entry, x5c: undefined})), 'spiffebundle: expected a single certificate in x509-svid entry 0; got 0')
+    fails(() => SpiffeBundle.parse(TD, doc(x509Entry, {...jwtEntry, kid: undefined})), 'spiffebundle: error adding authority 1 of JWKS: keyID cannot be empty')
+    fails(() => SpiffeBundle.parse(TD, doc({...x509Entry, x5c: [other.spiffeCa.certDer.toString('base64')]})), 'spiffebundle: unable to parse JWKS: go-jose/go-jose: invalid JWK, public keys in key and x5c fields do not match')
+    fails(() => SpiffeBundle.parse(TD, '{"keys":[],"spiffe_sequence":-1}'), 'spiffebundle: unable to parse JWKS: json: cannot unmarshal -1 into spiffe_sequence of type uint64')
+    fails(() => new SpiffeBundle(TD).getX509BundleForTrustDomain(OTHER), 'spiffebundle: no X.509 bundle for trust domain "other.org"', NotFoundError)
+    fails(() => new SpiffeBundle(TD).getJwtBundleForTrustDomain(OTHER), 'spiffebundle: no JWT bundle for trust domain "other.org"', NotFoundError)
+  })
+})
+
+describe('BundleSet', () => {
+  it('merges X.509 and JWT halves per trust domain and looks up by trust domain only', async () => {
+    const ca = await sharedCa()
+    const set = new BundleSet()
+    set.add(X509Bundle.fromX509Authorities(TD, [ca.spiffeCa.certDer]))
+    set.add(JwtBundle.fromJwtAuthorities(TD, {[ca.jwtKey.kid]: ca.jwtKey.publicKey}))
+    assert.equal(set.size, 1)
+    assert.equal(set.getX509BundleForTrustDomain(TD).x509Authorities().length, 1)
+    assert.ok(set.getJwtBundleForTrustDomain(TD).hasJwtAuthority(ca.jwtKey.kid))
+    set.add(X509Bundle.empty(TD))
+    assert.ok(set.getX509BundleForTrustDomain(TD).isEmpty())
+    assert.ok(set.getJwtBundleForTrustDomain(TD).hasJwtAuthority(ca.jwtKey.kid), 'replacing the X.509 half keeps the JWT half')
+    fails(() => set.getX509BundleForTrustDomain(OTHER), 'spiffebundle: no X.509 bundle for trust domain "other.org"', NotFoundError)
+    fails(() => set.getJwtBundleForTrustDomain(OTHER), 'spiffebundle: no JWT bundle for trust domain "other.org"', NotFoundError)
+    fails(() => set.getBundleForTrustDomain(OTHER), 'spiffebundle: no SPIFFE bundle for trust domain "other.org"', NotFoundError)
+    set.add(new SpiffeBundle(OTHER))
+    assert.deepEqual(set.bundlesList().map((b) => b.trustDomain.name), ['example.org', 'other.org'])
+    set.remove(OTHER)
+    assert.ok(!set.has(OTHER))
+  })
+})
