@@ -1,8 +1,9 @@
 /**
  * tbot on the local backend: the bot joins and renews through the data directory's Authority,
  * in-process, exactly as it would through the server — it spends its single-use token once, keeps
- * its identity (certificate + key) in `storage`, and renews it before it expires. SVIDs are issued
- * with the identity's roles (authority/caller.ts).
+ * its identity (certificate + key) in `storage`, and renews it before it expires and at each start
+ * with a stored identity. SVIDs are issued with the identity's roles (authority/caller.ts), which are
+ * the bot's roles as of its latest join or renewal.
  */
 import {X509Certificate, createPrivateKey, generateKeyPairSync, type KeyObject} from 'node:crypto'
 import type {Authority} from '../authority/authority.js'
@@ -140,7 +141,18 @@ export function connectLocalBot(dataDir: string): ConnectBot {
       }
       await saveIdentity(storage, identity)
       deps.log.info('Joined the cluster', {cluster: backend.clusterName, storage: storage.description})
+      return new LocalBotSession(backend, authority, storage, identity, config.credentialTtlMs)
     }
-    return new LocalBotSession(backend, authority, storage, identity, config.credentialTtlMs)
+    // A stored identity carries the roles the bot had when it was issued: renew it at once (as
+    // Teleport's tbot does on start) so this run acts with the bot's roles as they are now.
+    const session = new LocalBotSession(backend, authority, storage, identity, config.credentialTtlMs)
+    try {
+      await session.renew()
+    } catch (err) {
+      if (err instanceof SvidkitError) throw new SvidkitError(err.code, `renewing the stored bot identity failed: ${err.message}`, {cause: err})
+      throw err
+    }
+    deps.log.info('Renewed the stored bot identity', {cluster: backend.clusterName, storage: storage.description, expires: session.identityExpiresAt()})
+    return session
   }
 }

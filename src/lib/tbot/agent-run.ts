@@ -59,12 +59,13 @@ function timingFor(ctx: RunContext, intervalMs: number) {
 
 export async function startConfig(config: TbotConfig, session: BotSession, ctx: RunContext): Promise<RunningConfig> {
   const stop = new AbortController()
+  const renewIdentity = sharedRenewal(session)
   // The session has just joined or renewed: the first identity renewal is one interval away.
-  const running = [identityLoop(config, session, ctx).run(stop.signal, {waitFirst: true})]
+  const running = [identityLoop(config, session, renewIdentity, ctx).run(stop.signal, {waitFirst: true})]
   const rendered = new Map<string, string | undefined>()
   const x509Loops = new Map<string, RenewalLoop>()
   for (const service of outputServices(config, ctx)) {
-    const loop = outputLoop(service, session, ctx, rendered)
+    const loop = outputLoop(service, session, renewIdentity, ctx, rendered)
     if (service.config.type === X509_OUTPUT_TYPE) x509Loops.set(service.config.name, loop)
     running.push(loop.run(stop.signal))
   }
@@ -84,11 +85,22 @@ export async function startConfig(config: TbotConfig, session: BotSession, ctx: 
   }
 }
 
+type RenewIdentity = (signal: AbortSignal) => Promise<void>
+
+/** One bot identity renewal at a time: the identity loop and retrying outputs share it. */
+function sharedRenewal(session: BotSession): RenewIdentity {
+  let inFlight: Promise<void> | undefined
+  return (signal) => {
+    inFlight ??= session.renew(signal).finally(() => { inFlight = undefined })
+    return inFlight
+  }
+}
+
 /** Renews the bot's own identity every renewal_interval, and always before it expires. */
-function identityLoop(config: TbotConfig, session: BotSession, ctx: RunContext): RenewalLoop {
+function identityLoop(config: TbotConfig, session: BotSession, renewIdentity: RenewIdentity, ctx: RunContext): RenewalLoop {
   const log = ctx.log.with({service: 'identity'})
   return new RenewalLoop({action: 'renew bot identity', run: async (signal) => {
-    await session.renew(signal)
+    await renewIdentity(signal)
     log.info('Renewed bot identity', {expires: session.identityExpiresAt()})
   }}, {
     ...timingFor(ctx, config.renewalIntervalMs),
@@ -97,18 +109,35 @@ function identityLoop(config: TbotConfig, session: BotSession, ctx: RunContext):
   })
 }
 
-/** One output: prepare its destination once, then generate every renewal interval. */
-function outputLoop(service: OutputService, session: BotSession, ctx: RunContext, rendered: Map<string, string | undefined>): RenewalLoop {
+/**
+ * One output: prepare its destination once, then generate every renewal interval. A retry after a
+ * failure first renews the bot identity: the bot acts with the roles its identity carries, so a
+ * refusal fixed by `tctl bots update --add-roles` clears at the next retry rather than only at the
+ * next identity renewal (Teleport's outputs likewise fetch a fresh role set at each attempt).
+ */
+function outputLoop(service: OutputService, session: BotSession, renewIdentity: RenewIdentity, ctx: RunContext, rendered: Map<string, string | undefined>): RenewalLoop {
   const name = service.config.name
+  const log = ctx.log.with({service: name})
   let initialised = false
+  let failedBefore = false
   const task: LoopTask = {action: service.action, run: async (signal) => {
-    if (!initialised) {
-      await service.destination.init()
-      initialised = true
+    try {
+      if (!initialised) {
+        await service.destination.init()
+        initialised = true
+      }
+      if (failedBefore) {
+        await renewIdentity(signal)
+        log.debug('Renewed bot identity before retrying, to pick up role changes', {expires: session.identityExpiresAt()})
+      }
+      rendered.set(name, (await service.generate(session, signal)).bundleFingerprint)
+      failedBefore = false
+    } catch (err) {
+      failedBefore = true
+      throw err
     }
-    rendered.set(name, (await service.generate(session, signal)).bundleFingerprint)
   }}
-  return new RenewalLoop(task, {...timingFor(ctx, service.config.renewalIntervalMs), log: ctx.log.with({service: name})})
+  return new RenewalLoop(task, {...timingFor(ctx, service.config.renewalIntervalMs), log})
 }
 
 /** Re-renders each X.509 output whose written bundle differs from the cluster's current one. */

@@ -4,8 +4,13 @@
  * Directory destination:
  * - `init()` creates the directory with mode 0700 when it does not exist (an existing directory keeps
  *   its mode: workloads may need to read it);
- * - every artifact is written with writeFileAtomic (temp file + fsync + rename), mode 0600, so a reader
- *   sees the old file or the new one, never a partial one; callers write the key before its certificate;
+ * - every artifact is replaced atomically (temp file + fsync + rename), mode 0600, so a reader sees
+ *   the old file or the new one, never a partial one. A batch (`write([...])`) first writes and fsyncs
+ *   every temp file, then renames them back to back in the callers' order (the key before its
+ *   certificate), then fsyncs the directory once: a reader of two files can catch them mismatched
+ *   only between two rename calls (microseconds, not the milliseconds of a write and fsync; it then
+ *   sees the next key with the current certificate, and a re-read fixes it), and a failed write
+ *   replaces nothing, so the files on disk stay a matching set;
  * - symlinks (Teleport's `symlinks: secure | try-secure | insecure`): in `secure` and `try-secure` (the
  *   default) an artifact path or the destination directory that is a symbolic link is refused with an
  *   error. The temp file is created with O_CREAT|O_EXCL (which never follows a link) and then renamed
@@ -14,10 +19,11 @@
  *   directories (openat2 RESOLVE_NO_SYMLINKS); Node has no openat2, so ancestors are not checked.
  *   `insecure` follows an artifact link and replaces its target atomically instead.
  */
-import {promises as fs, constants as fsc} from 'node:fs'
-import {dirname, join, resolve} from 'node:path'
+import {randomBytes} from 'node:crypto'
+import {promises as fs, constants as fsc, renameSync} from 'node:fs'
+import {basename, dirname, join, resolve} from 'node:path'
 import {BadParameterError} from '../errors.js'
-import {writeFileAtomic} from '../storage/atomic.js'
+import {syncDir} from '../storage/atomic.js'
 import type {DestinationConfig, SymlinkPolicy} from './config-types.js'
 
 /** Artifact file names, exactly as Teleport's code writes them (not as its docs say). */
@@ -71,7 +77,21 @@ export class DirectoryDestination implements Destination {
   }
 
   async write(artifacts: readonly Artifact[]): Promise<void> {
-    for (const artifact of artifacts) await this.writeOne(artifact)
+    const staged: StagedFile[] = []
+    try {
+      for (const {name, data} of artifacts) staged.push(await stageFile(await this.targetOf(name), data, 0o600))
+      const dirs = new Set(staged.map((f) => dirname(f.target)))
+      // Synchronous on purpose: no event-loop turn (nor thread-pool hop) between the renames, so
+      // the moment a reader can see the new key beside the old certificate lasts microseconds.
+      while (staged.length > 0) {
+        const next = staged[0]!
+        renameSync(next.tmp, next.target)
+        staged.shift()
+      }
+      for (const dir of dirs) await syncDir(dir)
+    } finally {
+      await Promise.all(staged.map((f) => fs.rm(f.tmp, {force: true})))
+    }
   }
 
   async read(name: string): Promise<Uint8Array | undefined> {
@@ -92,14 +112,13 @@ export class DirectoryDestination implements Destination {
     }
   }
 
-  private async writeOne({name, data}: Artifact): Promise<void> {
-    let target = this.artifactPath(name)
-    const stat = await lstatOrUndefined(target)
-    if (stat?.isSymbolicLink() === true) {
-      if (this.symlinks !== 'insecure') throw this.refuse(target)
-      target = await realTarget(target)
-    }
-    await writeFileAtomic(target, data, {mode: 0o600})
+  /** The path to replace: the artifact, or in `insecure` mode the end of its symlink chain. */
+  private async targetOf(name: string): Promise<string> {
+    const path = this.artifactPath(name)
+    const stat = await lstatOrUndefined(path)
+    if (stat?.isSymbolicLink() !== true) return path
+    if (this.symlinks !== 'insecure') throw this.refuse(path)
+    return realTarget(path)
   }
 
   private artifactPath(name: string): string {
@@ -136,6 +155,31 @@ export class MemoryDestination implements Destination {
   names(): string[] {
     return [...this.files.keys()]
   }
+}
+
+interface StagedFile {
+  readonly tmp: string
+  readonly target: string
+}
+
+/**
+ * Write `data` to a new temp file beside `target` (O_CREAT|O_EXCL: never follows a link), with
+ * `mode`, fsynced; the caller renames it over `target` or removes it.
+ */
+async function stageFile(target: string, data: string | Uint8Array, mode: number): Promise<StagedFile> {
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode)
+  try {
+    await handle.writeFile(data)
+    await handle.chmod(mode) // the umask may have narrowed it
+    await handle.sync()
+  } catch (err) {
+    await handle.close()
+    await fs.rm(tmp, {force: true})
+    throw err
+  }
+  await handle.close()
+  return {tmp, target}
 }
 
 async function lstatOrUndefined(path: string) {

@@ -5,7 +5,7 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {ConnectionProblemError} from '../../../src/lib/errors.js'
+import {AccessDeniedError, ConnectionProblemError} from '../../../src/lib/errors.js'
 import {createLogger} from '../../../src/lib/log.js'
 import {runAgent, sameConnection, type AgentDeps, type RunningService, type WorkloadApiStartContext} from '../../../src/lib/tbot/agent.js'
 import {ManualClock} from '../../../src/lib/tbot/clock.js'
@@ -214,6 +214,36 @@ describe('runAgent: long-running', () => {
     await h.clock.whenSleeping(3)
     assert.equal(h.sessions[0]!.x509Requests.length, 3)
     assert.equal(h.lines.filter((l) => l.includes('WARN') && l.includes('auth server unreachable')).length, 2)
+    h.signals.emit('SIGTERM')
+    await done
+  })
+
+  it('renews the bot identity before each retry, so a role granted meanwhile applies at the next attempt', async () => {
+    const config = await parseTbotConfig(configYaml(x509Service(freshDir())))
+    const h = harness()
+    let granted = false
+    const renewalsSeen: number[] = []
+    const connect: ConnectBot = async (c, d) => {
+      const s = (await h.deps.connect(c, d)) as FakeSession
+      s.overrides.x509 = async (req) => {
+        renewalsSeen.push(s.renewals)
+        // The role arrives with the identity renewed after the first refusal.
+        if (!granted) {
+          granted = true
+          throw new AccessDeniedError('access denied to perform action "list" on "workload_identity"')
+        }
+        return [await s.x509Credential(req.publicKeyDer, s.spiffeId, 'foo', req.ttlMs)]
+      }
+      return s
+    }
+    const done = runAgent(config, {...h.deps, connect})
+    await h.clock.whenSleeping(3)
+    await h.clock.advance(1000)
+    await h.clock.whenSleeping(3)
+    assert.deepEqual(renewalsSeen, [0, 1], 'the retry came after one renewal')
+    await h.clock.advance(20 * 60_000)
+    await h.clock.whenSleeping(3)
+    assert.equal(renewalsSeen.at(-1), 2, 'after a success only the identity loop renews')
     h.signals.emit('SIGTERM')
     await done
   })

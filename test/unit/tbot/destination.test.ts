@@ -122,6 +122,18 @@ describe('symlink protection (symlinks: try-secure / secure / insecure)', () => 
     await assert.rejects(stat(join(root, 'does-not-exist-yet')), {code: 'ENOENT'})
   })
 
+  it('a batch that fails part-way replaces nothing, so the files stay a matching set', async () => {
+    const dir = join(root, 'batch')
+    const d = new DirectoryDestination(dir)
+    await d.init()
+    await d.write([{name: SVID_KEY_PEM, data: 'key 1'}, {name: SVID_PEM, data: 'cert 1'}])
+    await rm(join(dir, SVID_PEM))
+    await symlink(join(root, 'elsewhere'), join(dir, SVID_PEM)) // the second artifact cannot be written
+    await assert.rejects(d.write([{name: SVID_KEY_PEM, data: 'key 2'}, {name: SVID_PEM, data: 'cert 2'}]), BadParameterError)
+    assert.equal(await readFile(join(dir, SVID_KEY_PEM), 'utf8'), 'key 1', 'the key was not replaced without its certificate')
+    assert.deepEqual((await readdir(dir)).sort(), [SVID_PEM, SVID_KEY_PEM].sort(), 'no temp file left behind')
+  })
+
   it('refuses a destination directory that is a symlink', async () => {
     const real = join(root, 'real-dir')
     await mkdir(real)
