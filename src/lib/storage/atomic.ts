@@ -15,13 +15,31 @@ export interface AtomicWriteOptions {
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  const dir = dirname(path)
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
-  const mode = options.mode ?? 0o600
+  const {tmp} = await stageFile(path, data, options.mode ?? 0o600)
+  try {
+    await fs.rename(tmp, path)
+  } catch (err) {
+    await fs.rm(tmp, {force: true})
+    throw err
+  }
+  if (options.syncDir !== false) await syncDir(dirname(path))
+}
+
+export interface StagedFile {
+  readonly tmp: string
+  readonly target: string
+}
+
+/**
+ * The first half of an atomic write: `data` in a new temp file beside `target` (O_CREAT|O_EXCL, so
+ * never through a link), with `mode`, fsynced. The caller renames it over `target` or removes it.
+ */
+export async function stageFile(target: string, data: string | Uint8Array, mode: number): Promise<StagedFile> {
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode)
   try {
     await handle.writeFile(data)
-    await handle.chmod(mode) // the umask may have narrowed or the file may pre-exist with another mode
+    await handle.chmod(mode) // the umask may have narrowed it, or the file pre-existed with another mode
     await handle.sync()
   } catch (err) {
     await handle.close()
@@ -29,13 +47,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     throw err
   }
   await handle.close()
-  try {
-    await fs.rename(tmp, path)
-  } catch (err) {
-    await fs.rm(tmp, {force: true})
-    throw err
-  }
-  if (options.syncDir !== false) await syncDir(dir)
+  return {tmp, target}
 }
 
 /** fsync a directory so a rename or unlink in it survives a crash. */

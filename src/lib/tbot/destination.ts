@@ -19,11 +19,10 @@
  *   directories (openat2 RESOLVE_NO_SYMLINKS); Node has no openat2, so ancestors are not checked.
  *   `insecure` follows an artifact link and replaces its target atomically instead.
  */
-import {randomBytes} from 'node:crypto'
 import {promises as fs, constants as fsc, renameSync} from 'node:fs'
-import {basename, dirname, join, resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 import {BadParameterError} from '../errors.js'
-import {syncDir} from '../storage/atomic.js'
+import {stageFile, syncDir, type StagedFile} from '../storage/atomic.js'
 import type {DestinationConfig, SymlinkPolicy} from './config-types.js'
 
 /** Artifact file names, exactly as Teleport's code writes them (not as its docs say). */
@@ -155,31 +154,6 @@ export class MemoryDestination implements Destination {
   names(): string[] {
     return [...this.files.keys()]
   }
-}
-
-interface StagedFile {
-  readonly tmp: string
-  readonly target: string
-}
-
-/**
- * Write `data` to a new temp file beside `target` (O_CREAT|O_EXCL: never follows a link), with
- * `mode`, fsynced; the caller renames it over `target` or removes it.
- */
-async function stageFile(target: string, data: string | Uint8Array, mode: number): Promise<StagedFile> {
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
-  const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode)
-  try {
-    await handle.writeFile(data)
-    await handle.chmod(mode) // the umask may have narrowed it
-    await handle.sync()
-  } catch (err) {
-    await handle.close()
-    await fs.rm(tmp, {force: true})
-    throw err
-  }
-  await handle.close()
-  return {tmp, target}
 }
 
 async function lstatOrUndefined(path: string) {
