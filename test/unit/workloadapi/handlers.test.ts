@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import {generateKeyPairSync, sign as signData} from 'node:crypto'
+import {createPublicKey, sign as signData} from 'node:crypto'
+import {generatePrivateKey} from '../../../src/lib/ca/keys.js'
 import {before, describe, it} from 'node:test'
 import {AccessDeniedError, BadParameterError, SvidkitError} from '../../../src/lib/errors.js'
 import {TrustDomain} from '../../../src/lib/spiffe/id.js'
@@ -75,7 +76,7 @@ describe('FetchX509SVID / bundles handlers', () => {
   })
 
   it('never emits private JWK parameters', () => {
-    const {privateKey} = generateKeyPairSync('ec', {namedCurve: 'P-256'})
+    const privateKey = generatePrivateKey('ecdsa-p256') // re-imported: see helpers.ts makeJwtKey
     const leaked = {...privateKey.export({format: 'jwk'}), kid: 'k', kty: 'EC'}
     const bundles: TrustBundles = {local: {...source.trust.local, jwtAuthorities: [leaked]}, federated: []}
     const text = Buffer.from(jwtBundlesResponse(bundles).bundles['spiffe://example.org'] ?? []).toString()
@@ -154,8 +155,8 @@ describe('ValidateJWTSVID handler (go-spiffe ParseAndValidate order and messages
 
   it('accepts a string aud, RS256 and the 1-minute leeway', () => {
     validate(signJwt(key.privateKey, header, {...claims, aud: 'svc', exp: t - 59}))
-    const rsa = generateKeyPairSync('rsa', {modulusLength: 2048})
-    const rsaKey = {...rsa.publicKey.export({format: 'jwk'}), kid: 'r1', kty: 'RSA'}
+    const rsa = {privateKey: generatePrivateKey('rsa-2048')}
+    const rsaKey = {...createPublicKey(rsa.privateKey).export({format: 'jwk'}), kid: 'r1', kty: 'RSA'}
     const withRsa: TrustBundles = {local: {...bundles.local, jwtAuthorities: [rsaKey]}, federated: []}
     const enc = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url')
     const input = `${enc({alg: 'RS256', kid: 'r1'})}.${enc(claims)}`

@@ -4,7 +4,8 @@
  * entitlement is a function of the caller, with rotation that notifies like tbot's source will.
  */
 import 'reflect-metadata'
-import {createPrivateKey, generateKeyPairSync, sign, webcrypto, type KeyObject} from 'node:crypto'
+import {createPrivateKey, createPublicKey, sign, webcrypto, type KeyObject} from 'node:crypto'
+import {generatePrivateKey} from '../../../src/lib/ca/keys.js'
 import * as x509 from '@peculiar/x509'
 import {SpiffeId, TrustDomain} from '../../../src/lib/spiffe/id.js'
 import type {
@@ -77,8 +78,10 @@ export interface JwtKey {
 }
 
 export function makeJwtKey(kid: string): JwtKey {
-  const {privateKey, publicKey} = generateKeyPairSync('ec', {namedCurve: 'P-256'})
-  const jwk = publicKey.export({format: 'jwk'}) as Record<string, unknown>
+  // Re-imported through PKCS#8: a JWK export from a key straight out of generateKeyPairSync can
+  // deadlock Node 20 (src/lib/ca/fast-keygen.ts explains).
+  const privateKey = generatePrivateKey('ecdsa-p256')
+  const jwk = createPublicKey(privateKey).export({format: 'jwk'}) as Record<string, unknown>
   return {privateKey, authority: {...jwk, kid, kty: 'EC', use: 'jwt-svid'}}
 }
 
