@@ -68,6 +68,19 @@ print(claims["sub"])`, jwks, token], {encoding: 'utf8'})
     const svid = JwtSvid.parseAndValidate(token, new BundleSet([bundle]), ['sts.amazonaws.com'])
     assert.equal(svid.id.toString(), 'spiffe://example.teleport.sh/svc/example-service')
     assert.throws(() => JwtSvid.parseAndValidate(token, new BundleSet([bundle]), ['other']), /expected audience in \["other"\]/)
+
+    // One audit line per issuance, Teleport's event fields, never the token itself.
+    const audit = readFileSync(join(dir, 'data', 'audit.log'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l))
+    assert.equal(audit.length, 1)
+    assert.equal(audit[0].event, 'spiffe.svid.issued')
+    assert.equal(audit[0].svid_type, 'jwt')
+    assert.equal(audit[0].spiffe_id, 'spiffe://example.teleport.sh/svc/example-service')
+    assert.equal(audit[0].workload_identity, 'example-workload-identity')
+    assert.match(audit[0].jti, /^[0-9a-f]{32}$/)
+    assert.equal(audit[0].user, 'admin')
+    const raw = readFileSync(join(dir, 'data', 'audit.log'), 'utf8')
+    assert.ok(!raw.includes(token.split('.')[2]!), 'the JWT signature must not be in the audit log')
+    assert.doesNotMatch(raw, /PRIVATE KEY/)
   })
 
   it("the identity's rules still bind the admin: a unix-uid rule refuses, nothing is written", async () => {
