@@ -35,7 +35,7 @@ for (const [bin, {description, topics}] of Object.entries(roots)) {
   }, null, 2) + '\n')
   if (existsSync(join(root, 'dist/src', bin, 'commands'))) {
     run(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'manifest', dir],
-      {stdio: ['ignore', 'ignore', 'inherit'], env: {...process.env, OCLIF_DISABLE_UPDATE_CHECK: '1'}})
+      {stdio: ['ignore', 'ignore', 'inherit'], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
   }
 }
 
