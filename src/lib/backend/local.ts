@@ -19,6 +19,7 @@ export interface LocalBackendOptions {
   /** Create the data directory on first use (default true). */
   readonly create?: boolean
   readonly clusterName?: string
+  /** Stored when the directory is created; when given, also overrides the stored one in this process. */
   readonly publicAddr?: string
   readonly now?: () => Date
   readonly version?: string
@@ -41,13 +42,16 @@ export class LocalBackend implements AdminApi {
 
   static async open(options: LocalBackendOptions): Promise<LocalBackend> {
     const now = options.now ?? (() => new Date())
-    const {paths, info} = await openDataDir(options.dataDir, {
+    const {paths, info: stored} = await openDataDir(options.dataDir, {
       create: options.create ?? true,
       clusterName: options.clusterName,
       publicAddr: options.publicAddr,
       initCa: initCaMaterial,
       now,
     })
+    // A given public address wins over the stored one for this process: the server's config says
+    // where it is reached, and so what its JWT-SVIDs' issuer is (teleport.md §8).
+    const info = options.publicAddr !== undefined ? {...stored, publicAddr: options.publicAddr} : stored
     return new LocalBackend(paths, info, new FileResourceStore(paths.resources, paths.lock), now, options.version ?? '')
   }
 

@@ -107,6 +107,9 @@ export class HttpServer<C> {
       this.sockets.add(socket)
       socket.once('close', () => this.sockets.delete(socket))
     })
+    // A connection's client certificate is checked once (peer.ts caches the caller per socket), so it
+    // must not change under it: no renegotiation (TLS 1.2; TLS 1.3 has none).
+    this.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation())
     this.server.on('tlsClientError', (err: Error, socket: Socket) => {
       this.logger.debug('TLS handshake failed', {error: err.message, remote_addr: socket.remoteAddress})
     })
@@ -171,8 +174,6 @@ export class HttpServer<C> {
     const [path = '/', search = ''] = (req.url ?? '/').split('?', 2)
     const entry: LogEntry = {method, path: loggablePath(path, undefined), caller: '-'}
     res.once('close', () => this.logRequest(entry, req, res, started))
-    const clientGone = new AbortController()
-    res.once('close', () => clientGone.abort())
     try {
       const match = this.router.match(method, path)
       if (match.kind === 'not-found') throw new NotFoundError(`no route for ${method} ${entry.path}`)
@@ -181,9 +182,15 @@ export class HttpServer<C> {
       const caller = await resolveCaller(req.socket as TLSSocket, match.route.auth, this.options.authenticate)
       if (caller !== undefined) entry.caller = this.describe(caller)
       const body = await readJsonBody(req, this.limits)
+      const shutdown = this.shutdown.signal
+      let signal: AbortSignal | undefined
       const request: RouteRequest<C> = {
         method: match.route.method, path, params: match.params, query: new URLSearchParams(search), headers: req.headers,
-        body, caller, remoteAddress: req.socket.remoteAddress, signal: AbortSignal.any([clientGone.signal, this.shutdown.signal]),
+        body, caller, remoteAddress: req.socket.remoteAddress,
+        // Made on first use: most handlers never look, and an abort per request costs (a DOMException each).
+        get signal() {
+          return (signal ??= requestSignal(res, shutdown))
+        },
       }
       // The router guarantees a caller for 'required' routes (resolveCaller throws otherwise).
       const result = await (match.route.handler as (r: RouteRequest<C>) => unknown)(request)
@@ -233,6 +240,14 @@ export class HttpServer<C> {
       ...(res.writableFinished ? {} : {aborted: true}),
     })
   }
+}
+
+/** Aborted when the client goes away (the response closes) or at the shutdown deadline. */
+function requestSignal(res: ServerResponse, shutdown: AbortSignal): AbortSignal {
+  const clientGone = new AbortController()
+  if (res.closed) clientGone.abort()
+  else res.once('close', () => clientGone.abort())
+  return AbortSignal.any([clientGone.signal, shutdown])
 }
 
 function secureContextOptions(tls: ServerTls): {cert: string; key: string; ca?: string[]} {

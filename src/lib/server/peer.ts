@@ -18,9 +18,26 @@ export interface VerifiedPeer {
 /** Turns a verified client certificate into the caller's identity; throws a typed error to refuse it. */
 export type Authenticate<C> = (peer: VerifiedPeer) => C | Promise<C>
 
-/** The caller for a request on this socket, per the route's `auth` (router.ts). */
+/** A connection's verified caller, until its certificate expires (the server disables renegotiation). */
+interface Verified {
+  readonly caller: unknown
+  readonly notAfterMs: number
+}
+
+const verifiedSockets = new WeakMap<TLSSocket, Verified>()
+
+/**
+ * The caller for a request on this socket, per the route's `auth` (router.ts). `authenticate` runs
+ * once per connection (keep-alive connections carry many requests) and must depend only on the
+ * certificate; the certificate's expiry is still checked at every request.
+ */
 export async function resolveCaller<C>(socket: TLSSocket, auth: Route<C>['auth'], authenticate: Authenticate<C> | undefined): Promise<C | undefined> {
   if (auth === 'none') return undefined
+  const verified = verifiedSockets.get(socket)
+  if (verified !== undefined) {
+    if (Date.now() > verified.notAfterMs) throw new UnauthenticatedError('client certificate rejected: CERT_HAS_EXPIRED')
+    return verified.caller as C
+  }
   const certificate = socket.getPeerX509Certificate()
   if (certificate === undefined) {
     if (auth === 'required') throw new UnauthenticatedError('this endpoint requires a client certificate')
@@ -32,5 +49,7 @@ export async function resolveCaller<C>(socket: TLSSocket, auth: Route<C>['auth']
     throw new UnauthenticatedError(`client certificate rejected: ${String(socket.authorizationError)}`)
   }
   if (authenticate === undefined) throw new TypeError('a route needs a caller but the server has no authenticate hook')
-  return authenticate({certificate, remoteAddress: socket.remoteAddress})
+  const caller = await authenticate({certificate, remoteAddress: socket.remoteAddress})
+  verifiedSockets.set(socket, {caller, notAfterMs: Date.parse(certificate.validTo)})
+  return caller
 }

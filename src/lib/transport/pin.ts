@@ -22,8 +22,23 @@ export function parseCaPin(text: string): string {
   return pin
 }
 
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1'
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0'
+
 /** Why a chain does not satisfy the pins, or undefined when it does. Pure. */
 export function pinnedChainProblem(chain: readonly X509Certificate[], pins: readonly string[], now: Date): string | undefined {
+  const problem = pinnedPathProblem(chain, pins, now)
+  if (problem !== undefined) return problem
+  // The cluster CA also signs client certificates (bots, admins): only a server certificate may
+  // stand for the server, as OpenSSL's own verification would insist.
+  const eku = chain[0]?.keyUsage
+  if (eku !== undefined && !eku.includes(SERVER_AUTH) && !eku.includes(ANY_EXTENDED_KEY_USAGE)) {
+    return `certificate "${chain[0]!.subject}" is not for server authentication`
+  }
+  return undefined
+}
+
+function pinnedPathProblem(chain: readonly X509Certificate[], pins: readonly string[], now: Date): string | undefined {
   for (let i = 0; i < chain.length; i++) {
     if (!pins.some((pin) => samePin(pin, caPin(chain[i]!)))) continue
     for (let j = 0; j <= i; j++) {

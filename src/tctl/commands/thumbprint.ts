@@ -1,12 +1,14 @@
 import {Args, Flags} from '@oclif/core'
+import {remoteFlags} from '../../lib/cli/admin.js'
 import {BaseCommand} from '../../lib/cli/base.js'
+import type {ConfiguredServerFlags} from '../../lib/transport/configured-server.js'
 
 export default class Thumbprint extends BaseCommand {
   static override summary = 'Print the OIDC thumbprint AWS IAM asks for: SHA-1 of the last certificate a TLS server presents.'
   static override description =
     'With an address, dial it and hash the last certificate it presents (the top intermediate, or the certificate ' +
     'itself when self-signed). The chain is not verified, as AWS does not. Without one, ask the configured ' +
-    "cluster's /webapi/thumbprint, which dials the proxy's public address."
+    "cluster's /webapi/thumbprint (--auth-server or $TELEPORT_AUTH_SERVER), which dials the proxy's public address."
   static override examples = [
     '<%= config.bin %> thumbprint teleport.example.com',
     '<%= config.bin %> thumbprint https://teleport.example.com:3080',
@@ -15,6 +17,7 @@ export default class Thumbprint extends BaseCommand {
     address: Args.string({description: 'https:// URL or host[:port] to dial (port 443 when none).', required: false}),
   }
   static override flags = {
+    ...remoteFlags,
     timeout: Flags.integer({description: 'Give up after this many seconds.', default: 10, min: 1}),
   }
   static override enableJsonFlag = true
@@ -22,7 +25,7 @@ export default class Thumbprint extends BaseCommand {
   async run(): Promise<{thumbprint: string}> {
     const {args, flags} = await this.parse(Thumbprint)
     const timeoutMs = flags.timeout * 1000
-    const thumbprint = args.address === undefined ? await fromConfiguredServer(timeoutMs) : await dial(args.address, timeoutMs)
+    const thumbprint = args.address === undefined ? await fromConfiguredServer(flags, timeoutMs) : await dial(args.address, timeoutMs)
     this.log(thumbprint)
     return {thumbprint}
   }
@@ -33,10 +36,10 @@ async function dial(address: string, timeoutMs: number): Promise<string> {
   return fetchThumbprint(address, {timeoutMs})
 }
 
-async function fromConfiguredServer(timeoutMs: number): Promise<string> {
+async function fromConfiguredServer(flags: ConfiguredServerFlags, timeoutMs: number): Promise<string> {
   const {configuredAuthServer} = await import('../../lib/transport/configured-server.js')
   const {BadParameterError, ConnectionProblemError} = await import('../../lib/errors.js')
-  const server = await configuredAuthServer()
+  const server = await configuredAuthServer(flags)
   if (server === undefined) throw new BadParameterError('no auth server configured; pass a URL')
   const {HttpsJsonClient} = await import('../../lib/transport/https-client.js')
   const client = await HttpsJsonClient.create({timeoutMs, ...server})

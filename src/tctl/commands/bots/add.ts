@@ -1,10 +1,9 @@
 import {Args, Flags} from '@oclif/core'
-import {adminFlags, openAdmin} from '../../../lib/cli/admin.js'
+import {adminFlags, openAdmin, startHint} from '../../../lib/cli/admin.js'
 import {BaseCommand} from '../../../lib/cli/base.js'
 import {botAddedJson, botAddedText} from '../../../lib/cli/bot-views.js'
 import {splitList} from '../../../lib/cli/lists.js'
 import {toJson} from '../../../lib/cli/output.js'
-import {resolveDataDir} from '../../../lib/cluster/data-dir.js'
 import {parseDuration} from '../../../lib/duration.js'
 
 export default class BotsAdd extends BaseCommand {
@@ -33,6 +32,6 @@ export default class BotsAdd extends BaseCommand {
     })
     const now = new Date()
     if (flags.format === 'json') this.log(toJson(botAddedJson(result, now)).trimEnd())
-    else process.stdout.write(botAddedText(result, {where: `--data-dir=${resolveDataDir(flags['data-dir'])}`}, now))
+    else process.stdout.write(botAddedText(result, {where: await startHint(flags)}, now))
   }
 }

@@ -1,9 +1,8 @@
 import {Flags} from '@oclif/core'
-import {adminFlags, openAdmin} from '../../../lib/cli/admin.js'
+import {adminFlags, openAdmin, startHint} from '../../../lib/cli/admin.js'
 import {BaseCommand} from '../../../lib/cli/base.js'
 import {tokenAddedText} from '../../../lib/cli/bot-views.js'
 import {toJson, toYamlDocuments} from '../../../lib/cli/output.js'
-import {resolveDataDir} from '../../../lib/cluster/data-dir.js'
 import {parseDuration} from '../../../lib/duration.js'
 import {BadParameterError} from '../../../lib/errors.js'
 
@@ -31,6 +30,6 @@ export default class TokensAdd extends BaseCommand {
     })
     if (flags.format === 'json') process.stdout.write(toJson(token))
     else if (flags.format === 'yaml') process.stdout.write(await toYamlDocuments([token]))
-    else process.stdout.write(tokenAddedText(token, {where: `--data-dir=${resolveDataDir(flags['data-dir'])}`}, new Date()))
+    else process.stdout.write(tokenAddedText(token, {where: await startHint(flags)}, new Date()))
   }
 }

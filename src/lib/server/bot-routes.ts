@@ -1,0 +1,86 @@
+/**
+ * The bot API (api/paths.ts): join with the single-use token (no client certificate: the token is
+ * the credential), renew over mutual TLS, and issue SVIDs. Issuance runs the Authority with the
+ * caller from the verified certificate, so a bot gets exactly what its roles allow and an admin
+ * what the identities' own rules allow (authority/caller.ts).
+ */
+import {createPublicKey, type KeyObject} from 'node:crypto'
+import {joinBot, renewBot, type BotCertificate} from '../authority/bot-identity.js'
+import type {Authority} from '../authority/authority.js'
+import {trustBundle} from '../authority/trust.js'
+import {encodeBotIdentity, parseJoinRequest, parseRenewRequest} from '../api/bot-identity.js'
+import {encodeJwtCredentials, encodeTrustBundle, encodeX509Credentials, parseJwtRequest, parseX509Request} from '../api/issue.js'
+import {API} from '../api/paths.js'
+import {BadParameterError} from '../errors.js'
+import type {ResourceStore} from '../storage/resource-store.js'
+import {botRoute, issuerRoute, type ApiCaller} from './callers.js'
+import type {Route} from './router.js'
+
+export interface BotRouteDeps {
+  readonly authority: Authority
+  readonly store: ResourceStore
+  readonly now: () => Date
+}
+
+function identityReply(authority: Authority, cert: BotCertificate): unknown {
+  return encodeBotIdentity({
+    certDer: cert.certDer, caDers: [authority.ca.botCa.certDer], botName: cert.botName, roles: cert.roles, expiresAt: cert.expiresAt,
+  })
+}
+
+export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCaller>[] {
+  const ca = authority.ca
+  return [
+    {
+      method: 'POST', path: API.botJoin, auth: 'none',
+      handler: async ({body}) => {
+        const r = parseJoinRequest(body)
+        // Checked before joinBot spends the token: a malformed request must not burn it.
+        const publicKey = publicKeyFrom(r.publicKeyDer)
+        return identityReply(authority, await joinBot(ca, store, r.token, publicKey, r.ttlMs, now))
+      },
+    },
+    botRoute('POST', API.botRenew, async ({body, caller}) => {
+      const r = parseRenewRequest(body)
+      return identityReply(authority, await renewBot(ca, store, caller.certDer, publicKeyFrom(r.publicKeyDer), r.ttlMs, now))
+    }),
+    issuerRoute('POST', API.x509Svids, async ({body, caller}) => {
+      const r = parseX509Request(body)
+      const creds = await authority.issueX509Svids({
+        caller: callerOf(caller), selector: r.selector, publicKey: r.publicKeyDer, ttlMs: r.ttlMs, ...attrs(r.workloadAttrs),
+      })
+      return encodeX509Credentials(creds)
+    }),
+    issuerRoute('POST', API.jwtSvids, async ({body, caller}) => {
+      const r = parseJwtRequest(body)
+      const creds = await authority.issueJwtSvids({
+        caller: callerOf(caller), selector: r.selector, audiences: r.audiences, ttlMs: r.ttlMs, ...attrs(r.workloadAttrs),
+      })
+      return encodeJwtCredentials(creds)
+    }),
+    issuerRoute('GET', API.trustBundle, () => encodeTrustBundle(trustBundle(ca))),
+  ]
+}
+
+/** A bot's identity key: ECDSA, Ed25519, or RSA of at least 2048 bits. */
+function publicKeyFrom(der: Uint8Array): KeyObject {
+  let key: KeyObject
+  try {
+    key = createPublicKey({key: Buffer.from(der), format: 'der', type: 'spki'})
+  } catch {
+    throw new BadParameterError('public_key: is not a valid PKIX public key')
+  }
+  const type = key.asymmetricKeyType
+  const weakRsa = type === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048
+  if (!(type === 'ec' || type === 'ed25519' || type === 'rsa') || weakRsa) throw new BadParameterError('public_key: unsupported key type')
+  return key
+}
+
+/** The Authority's caller, without the certificate bytes. */
+function callerOf(caller: ApiCaller) {
+  return caller.kind === 'admin' ? caller : {kind: 'bot' as const, botName: caller.botName, roles: caller.roles}
+}
+
+function attrs<T>(workloadAttrs: T | undefined): {workloadAttrs?: T} {
+  return workloadAttrs === undefined ? {} : {workloadAttrs}
+}

@@ -1,0 +1,82 @@
+/**
+ * The two backends under one face, for the contract suite: the local data directory in-process, and
+ * the real server process (`bin/teleport.js start`) reached through RemoteBackend and tbot's remote
+ * ConnectBot. Every contract case runs against both.
+ */
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {AdminSession} from '../../src/lib/authority/admin-session.js'
+import type {AdminApi} from '../../src/lib/backend/api.js'
+import {connectLocalBot} from '../../src/lib/backend/local-bot.js'
+import {LocalBackend} from '../../src/lib/backend/local.js'
+import {connectRemoteBot} from '../../src/lib/backend/remote-bot.js'
+import {RemoteBackend} from '../../src/lib/backend/remote.js'
+import {readIdentityFile} from '../../src/lib/backend/identity-file.js'
+import {discardLogger} from '../../src/lib/log.js'
+import {configFromDocument} from '../../src/lib/tbot/config.js'
+import type {BotSession, ConnectBot} from '../../src/lib/tbot/issuer.js'
+import {startTestServer} from '../helpers/server.js'
+
+export const CLUSTER = 'example.teleport.sh'
+export const VERSION = '0.1.0'
+
+export interface BackendUnderTest {
+  readonly name: 'local' | 'remote'
+  readonly admin: AdminApi
+  /** The JWT-SVID `iss`. */
+  readonly issuer: string
+  /** The data directory behind it (the server's, for the remote one): to check what was written. */
+  readonly dataDir: string
+  /** tbot joining (with a token) or resuming from `storageDir`, as `tbot start` would. */
+  connectBot(storageDir: string, token?: string): Promise<BotSession>
+  /** The admin issuing SVIDs (`tctl workload-identity issue-*`). */
+  adminSession(): Promise<BotSession>
+  close(): Promise<void>
+}
+
+function scratch(): string {
+  return mkdtempSync(join(tmpdir(), 'svidkit-contract-'))
+}
+
+async function connectWith(
+  connect: ConnectBot, server: Record<string, unknown>, pins: readonly string[], storageDir: string, token: string | undefined,
+): Promise<BotSession> {
+  const config = await configFromDocument({
+    version: 'v2', ...server, storage: {type: 'directory', path: storageDir},
+    onboarding: {join_method: 'token', ...(token !== undefined ? {token} : {}), ...(pins.length > 0 ? {ca_pins: [...pins]} : {})},
+  })
+  return connect(config, {log: discardLogger, signal: new AbortController().signal})
+}
+
+export async function localBackend(): Promise<BackendUnderTest> {
+  const dir = scratch()
+  const dataDir = join(dir, 'data')
+  const backend = await LocalBackend.open({dataDir, clusterName: CLUSTER, version: VERSION})
+  const connect = connectLocalBot(dataDir)
+  return {
+    name: 'local', admin: backend, dataDir, issuer: `https://${CLUSTER}/workload-identity`,
+    connectBot: (storageDir, token) => connectWith(connect, {}, [], storageDir, token),
+    adminSession: async () => new AdminSession(await backend.authority()),
+    close: async () => rmSync(dir, {recursive: true, force: true}),
+  }
+}
+
+export async function remoteBackend(): Promise<BackendUnderTest> {
+  const server = await startTestServer(CLUSTER)
+  const remote = new RemoteBackend({url: server.url, identity: await readIdentityFile(server.identityFile)})
+  const connect = connectRemoteBot()
+  return {
+    name: 'remote', admin: remote, dataDir: server.dataDir, issuer: `${server.url}/workload-identity`,
+    connectBot: (storageDir, token) => connectWith(connect, {auth_server: server.addr}, [server.caPin], storageDir, token),
+    adminSession: () => remote.issuerSession(),
+    close: async () => {
+      await remote.close()
+      await server.stop()
+    },
+  }
+}
+
+export const BACKENDS = [localBackend, remoteBackend] as const
+
+export {scratch}

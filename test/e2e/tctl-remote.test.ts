@@ -1,0 +1,110 @@
+/**
+ * `tctl` against the server behaves exactly as against the local data directory: the same command
+ * script through the real binary on both, the same stdout, stderr and exit codes (after masking what
+ * is random per cluster: tokens, revisions, CA pins, times). Also the ways of selecting the server
+ * (flags before the command, Teleport's env vars) and their errors.
+ */
+import assert from 'node:assert/strict'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {REPO, cliEnv, start, type RunResult} from '../helpers/cli.js'
+import {startTestServer, type TestServer} from '../helpers/server.js'
+import {tempDir} from '../helpers/tmp.js'
+
+const SEEDS = join(REPO, 'test/fixtures/seeds')
+
+const SCRIPT: readonly string[][] = [
+  ['create', '-f', join(SEEDS, 'aws-workload-identity.yaml')],
+  ['create', join(SEEDS, 'aws-workload-identity.yaml')],
+  ['create', '-f', join(SEEDS, 'aws-role.yaml')],
+  ['get', 'all'],
+  ['get', 'role/nope'],
+  ['bots', 'add', 'my-bot', '--roles', 'example-workload-identity-issuer'],
+  ['bots', 'add', 'other-bot', '--roles', 'ghost'],
+  ['bots', 'update', 'my-bot', '--add-roles', 'example-workload-identity-issuer'],
+  ['tokens', 'add', '--type=bot', '--bot-name=my-bot', '--value=chosen-token-value'],
+  ['bots', 'rm', 'my-bot'],
+  ['status'],
+]
+
+/** What differs between two clusters by design. */
+function masked(r: RunResult): string {
+  const text = `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`
+  return text
+    .replace(/--data-dir=\S+|--auth-server=\S+ --ca-pin=\S+/g, '<WHERE>')
+    .replace(/sha256:[0-9a-f]{64}/g, '<PIN>')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<REVISION>')
+    .replace(/\b[0-9a-f]{32}\b/g, '<TOKEN>')
+    .replace(/\d{2} \w{3} \d{2} \d{2}:\d{2} UTC/g, '<TIME>')
+    .replace(/in \d+ minutes/g, 'in N minutes')
+}
+
+async function runScript(env: NodeJS.ProcessEnv, cwd: string): Promise<string[]> {
+  const out: string[] = []
+  for (const args of SCRIPT) out.push(`$ tctl ${args.join(' ')}\n${masked(await start('tctl', args, {env, cwd}).done)}`)
+  return out
+}
+
+let server: TestServer
+before(async () => {
+  server = await startTestServer()
+})
+after(() => server.stop())
+
+describe('tctl, local and remote', () => {
+  it('prints the same thing and exits the same way for every command of the script', async () => {
+    const dir = tempDir()
+    const localEnv = cliEnv({SVIDKIT_DATA_DIR: join(dir, 'data')})
+    const init = await start('tctl', ['init', '--cluster-name', 'example.teleport.sh'], {env: localEnv}).done
+    assert.equal(init.code, 0, init.stderr)
+    const remoteEnv = cliEnv({TELEPORT_AUTH_SERVER: server.addr, TELEPORT_IDENTITY_FILE: server.identityFile, SVIDKIT_DATA_DIR: join(dir, 'unused')})
+    const [local, remote] = await Promise.all([runScript(localEnv, dir), runScript(remoteEnv, dir)])
+    for (let i = 0; i < SCRIPT.length; i++) assert.equal(remote[i], local[i])
+    assert.match(local.join('\n'), /role nope is not found/)
+  })
+
+  it('takes the server from flags written before the command, as Teleport does', async () => {
+    const r = await start('tctl', ['--auth-server', server.url, '-i', server.identityFile, 'status', '--format', 'json'], {env: cliEnv()}).done
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(JSON.parse(r.stdout).clusterName, 'example.teleport.sh')
+  })
+
+  it('says what is missing or wrong', async () => {
+    let r = await start('tctl', ['status', '--auth-server', server.addr], {env: cliEnv()}).done
+    assert.equal(r.code, 1)
+    assert.equal(r.stderr, 'ERROR: --auth-server needs an identity file: pass --identity FILE (or set $TELEPORT_IDENTITY_FILE); make one on the cluster\'s host with "tctl auth sign --user admin --out FILE"\n')
+    r = await start('tctl', ['status', '--auth-server', 'http://127.0.0.1:1', '-i', server.identityFile], {env: cliEnv()}).done
+    assert.equal(r.stderr, 'ERROR: server address "http://127.0.0.1:1": only https:// is supported\n')
+    r = await start('tctl', ['workload-identity', 'export-bundle', '--auth-server', server.addr, '-i', server.identityFile], {env: cliEnv()}).done
+    assert.equal(r.code, 1)
+    assert.equal(r.stderr, 'ERROR: this command needs the cluster\'s data directory and cannot run against --auth-server\n')
+  })
+
+  it('refuses a server whose CA is not the identity file\'s', async () => {
+    const other = await startTestServer('other.example')
+    try {
+      const r = await start('tctl', ['status', '--auth-server', other.addr, '-i', server.identityFile], {env: cliEnv()}).done
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, /^ERROR: cannot reach the server at https:\/\/127\.0\.0\.1:\d+: .*(certificate|verify)/i)
+    } finally {
+      await other.stop()
+    }
+  })
+
+  it('signs identity files only where the data directory is, and not over an existing file', async () => {
+    const out = join(server.dir, 'second.pem')
+    const sign = (...extra: string[]) => start('tctl', ['auth', 'sign', '--user', 'ci', '--out', out, '--ttl', '1h', ...extra], {env: cliEnv({SVIDKIT_DATA_DIR: server.dataDir})}).done
+    let r = await sign()
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, `The credentials have been written to ${out}\n`)
+    r = await sign()
+    assert.equal(r.code, 1)
+    assert.equal(r.stderr, `ERROR: ${out} already exists; pass --overwrite to replace it\n`)
+    assert.equal((await sign('--overwrite')).code, 0)
+    const status = await start('tctl', ['status', '--auth-server', server.addr, '-i', out], {env: cliEnv()}).done
+    assert.equal(status.code, 0, status.stderr)
+    r = await start('tctl', ['auth', 'sign', '--user', 'admin', '--out', join(server.dir, 'x.pem')], {env: cliEnv({SVIDKIT_DATA_DIR: join(server.dir, 'none')})}).done
+    assert.equal(r.code, 1)
+    assert.equal(r.stderr, `ERROR: data directory ${join(server.dir, 'none')} is not initialized; run "tctl init --cluster-name NAME"\n`)
+  })
+})
