@@ -5,6 +5,8 @@
  * (flags before the command, Teleport's env vars) and their errors.
  */
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {REPO, cliEnv, start, type RunResult} from '../helpers/cli.js'
@@ -75,9 +77,30 @@ describe('tctl, local and remote', () => {
     assert.equal(r.stderr, 'ERROR: --auth-server needs an identity file: pass --identity FILE (or set $TELEPORT_IDENTITY_FILE); make one on the cluster\'s host with "tctl auth sign --user admin --out FILE"\n')
     r = await start('tctl', ['status', '--auth-server', 'http://127.0.0.1:1', '-i', server.identityFile], {env: cliEnv()}).done
     assert.equal(r.stderr, 'ERROR: server address "http://127.0.0.1:1": only https:// is supported\n')
-    r = await start('tctl', ['workload-identity', 'export-bundle', '--auth-server', server.addr, '-i', server.identityFile], {env: cliEnv()}).done
+    r = await start('tctl', ['workload-identity', 'export-oidc', '--out', join(server.dir, 'site'), '--auth-server', server.addr, '-i', server.identityFile], {env: cliEnv()}).done
     assert.equal(r.code, 1)
     assert.equal(r.stderr, 'ERROR: this command needs the cluster\'s data directory and cannot run against --auth-server\n')
+  })
+
+  it('issues as the admin through the server: files tbot writes, verified by openssl against the exported bundle', async () => {
+    const env = cliEnv({TELEPORT_AUTH_SERVER: server.addr, TELEPORT_IDENTITY_FILE: server.identityFile})
+    const dir = tempDir()
+    const tctl = async (...args: string[]) => {
+      const r = await start('tctl', args, {env}).done
+      assert.equal(r.code, 0, `tctl ${args.join(' ')}: ${r.stderr}`)
+      return r.stdout
+    }
+    await tctl('create', '-f', join(SEEDS, 'aws-workload-identity.yaml'))
+    assert.match(await tctl('workload-identity', 'issue-x509', '--name-selector', 'example-workload-identity', '--output', join(dir, 'svid')),
+      /^Issued X509 SVID spiffe:\/\/example\.teleport\.sh\/svc\/example-service, expires /)
+    writeFileSync(join(dir, 'bundle.pem'), await tctl('workload-identity', 'export-bundle', '--format', 'pem'))
+    const v = spawnSync('openssl', ['verify', '-CAfile', join(dir, 'bundle.pem'), join(dir, 'svid', 'svid.pem')], {encoding: 'utf8'})
+    assert.equal(v.stdout.trim(), `${join(dir, 'svid', 'svid.pem')}: OK`, v.stderr)
+    await tctl('workload-identity', 'issue-jwt', '--name-selector', 'example-workload-identity', '--audience', 'sts.amazonaws.com', '--output', join(dir, 'jwt'))
+    const claims = JSON.parse(Buffer.from(readFileSync(join(dir, 'jwt', 'jwt_svid'), 'utf8').split('.')[1]!, 'base64url').toString())
+    assert.deepEqual(claims.aud, ['sts.amazonaws.com'])
+    const spiffe = JSON.parse(await tctl('workload-identity', 'export-bundle', '--format', 'spiffe'))
+    assert.deepEqual(spiffe.keys.map((k: {use: string}) => k.use), ['x509-svid', 'jwt-svid'])
   })
 
   it('refuses a server whose CA is not the identity file\'s', async () => {

@@ -3,7 +3,7 @@
  * JWT JWKS (Teleport's /workload-identity/jwt-jwks.json), the SPIFFE bundle (/webapi/spiffe/bundle.json)
  * and the OIDC discovery document (teleport.md §8).
  */
-import {createHash} from 'node:crypto'
+import {X509Certificate, createHash} from 'node:crypto'
 import type {CaMaterial} from '../ca/ca-material.js'
 import {jwksFromKeys, type Jwk} from '../ca/jwk.js'
 import {openIdConfiguration, type OpenIdConfiguration} from '../oidc.js'
@@ -23,12 +23,25 @@ export function trustBundle(ca: CaMaterial): TrustBundle {
   return {trustDomain: ca.trustDomain.name, x509Pem, jwtKeys, federated: [], fingerprint}
 }
 
-/** The SPIFFE bundle: one x509-svid entry per CA certificate (x5c, no kid) and one jwt-svid entry per key. */
+/**
+ * The SPIFFE bundle (spiffe.md §5): one x509-svid entry per CA certificate (x5c, no kid) and one
+ * jwt-svid entry per key, built from a TrustBundle so local and remote callers make the same bytes.
+ */
+export function spiffeBundleFromTrust(bundle: TrustBundle): Record<string, unknown> {
+  const x509Entries = pemCertificates(bundle.x509Pem).map((cert) => {
+    const {kty, ...material} = cert.publicKey.export({format: 'jwk'})
+    return {kty, use: 'x509-svid', x5c: [cert.raw.toString('base64')], ...material}
+  })
+  const jwtEntries = bundle.jwtKeys.map(({kty, alg: _alg, use: _use, kid, ...material}) => ({kty, use: 'jwt-svid', kid, ...material}))
+  return {keys: [...x509Entries, ...jwtEntries], spiffe_refresh_hint: SPIFFE_BUNDLE_REFRESH_HINT_S}
+}
+
 export function spiffeBundleJson(ca: CaMaterial): Record<string, unknown> {
-  const x509 = ca.spiffeCa.cert.publicKey.export({format: 'jwk'})
-  const x509Entry = {...x509, use: 'x509-svid', x5c: [ca.spiffeCa.certDer.toString('base64')]}
-  const jwtEntries = jwtJwks(ca).keys.map(({kty, alg: _alg, use: _use, kid, ...material}) => ({kty, use: 'jwt-svid', kid, ...material}))
-  return {keys: [x509Entry, ...jwtEntries], spiffe_refresh_hint: SPIFFE_BUNDLE_REFRESH_HINT_S}
+  return spiffeBundleFromTrust(trustBundle(ca))
+}
+
+function pemCertificates(pem: string): X509Certificate[] {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((block) => new X509Certificate(block))
 }
 
 export function oidcDiscovery(ca: CaMaterial, issuer: string): OpenIdConfiguration {

@@ -56,6 +56,20 @@ export async function openLocal(flags: AdminFlags, version: string): Promise<imp
   return LocalBackend.open({dataDir: resolveDataDir(flags['data-dir']), version})
 }
 
+/**
+ * Issuing as the admin, wherever the cluster is: an AdminSession over the local Authority, or the
+ * server's admin issuance routes with --auth-server. Either is a BotSession, so callers run tbot's
+ * output services on it.
+ */
+export async function openIssuer(flags: AdminFlags, version: string): Promise<import('../tbot/issuer.js').BotSession> {
+  if (flags['auth-server'] !== undefined) {
+    const remote = (await openRemote(flags['auth-server'], flags)) as import('../backend/remote.js').RemoteBackend
+    return remote.issuerSession()
+  }
+  const [{AdminSession}, local] = await Promise.all([import('../authority/admin-session.js'), openLocal(flags, version)])
+  return new AdminSession(await local.authority())
+}
+
 /** The server named by --auth-server, or the local backend over the data directory (created on first use). */
 export async function openAdmin(flags: AdminFlags, version: string): Promise<OpenedAdmin> {
   if (flags['auth-server'] !== undefined) return openRemote(flags['auth-server'], flags)

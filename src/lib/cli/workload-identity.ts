@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {BadParameterError} from '../errors.js'
 import type {LocalBackend} from '../backend/local.js'
 import type {OutputServiceConfig, WorkloadIdentitySelector} from '../tbot/config-types.js'
+import type {BotSession} from '../tbot/issuer.js'
 import {writeFileAtomic} from '../storage/atomic.js'
 
 export interface IssueOptions {
@@ -18,11 +19,8 @@ export interface IssueOptions {
 }
 
 /** Issue as the admin and write the files tbot writes; returns the SPIFFE ID and expiry for the summary line. */
-export async function issueToDirectory(backend: LocalBackend, o: IssueOptions): Promise<{spiffeId: string; expiresAt: Date}> {
-  const [{AdminSession}, {createOutputService}, {discardLogger}] = await Promise.all([
-    import('../authority/admin-session.js'), import('../tbot/services.js'), import('../log.js'),
-  ])
-  const session = new AdminSession(await backend.authority())
+export async function issueToDirectory(session: BotSession, o: IssueOptions): Promise<{spiffeId: string; expiresAt: Date}> {
+  const [{createOutputService}, {discardLogger}] = await Promise.all([import('../tbot/services.js'), import('../log.js')])
   const common = {
     name: 'tctl', origin: '--output', selector: o.selector, credentialTtlMs: o.ttlMs, renewalIntervalMs: o.ttlMs,
     destination: {type: 'directory', path: o.outputDir, symlinks: 'try-secure'} as const,
@@ -32,18 +30,21 @@ export async function issueToDirectory(backend: LocalBackend, o: IssueOptions): 
     : {...common, type: 'workload-identity-x509', includeFederatedTrustBundles: false}
   const service = createOutputService(config, {log: discardLogger})
   await service.init()
-  const result = await service.generate(session, new AbortController().signal)
-  await session.close()
-  return result
+  try {
+    return await service.generate(session, new AbortController().signal)
+  } finally {
+    await session.close()
+  }
 }
 
 export type BundleFormat = 'pem' | 'jwks' | 'spiffe'
 
-export async function exportBundle(backend: LocalBackend, format: BundleFormat): Promise<string> {
-  const {jwtJwks, spiffeBundleJson} = await import('../authority/trust.js')
-  const ca = (await backend.authority()).ca
-  if (format === 'pem') return ca.spiffeCa.certPem
-  return JSON.stringify(format === 'jwks' ? jwtJwks(ca) : spiffeBundleJson(ca), null, 2) + '\n'
+export async function exportBundle(session: BotSession, format: BundleFormat): Promise<string> {
+  const bundle = await session.trustBundle()
+  await session.close()
+  if (format === 'pem') return bundle.x509Pem
+  const {spiffeBundleFromTrust} = await import('../authority/trust.js')
+  return JSON.stringify(format === 'jwks' ? {keys: bundle.jwtKeys} : spiffeBundleFromTrust(bundle), null, 2) + '\n'
 }
 
 /**

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {adminFlags, openLocal} from '../../../lib/cli/admin.js'
+import {adminFlags, openIssuer} from '../../../lib/cli/admin.js'
 import {BaseCommand} from '../../../lib/cli/base.js'
 import {exportBundle, type BundleFormat} from '../../../lib/cli/workload-identity.js'
 
@@ -10,6 +10,6 @@ export default class ExportBundle extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(ExportBundle)
-    process.stdout.write(await exportBundle(await openLocal(flags, this.config.version), flags.format as BundleFormat))
+    process.stdout.write(await exportBundle(await openIssuer(flags, this.config.version), flags.format as BundleFormat))
   }
 }

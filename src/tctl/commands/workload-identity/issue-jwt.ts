@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {adminFlags, openLocal} from '../../../lib/cli/admin.js'
+import {adminFlags, openIssuer} from '../../../lib/cli/admin.js'
 import {BaseCommand} from '../../../lib/cli/base.js'
 import {selectorFlags, selectorFrom} from '../../../lib/cli/selectors.js'
 import {issueToDirectory} from '../../../lib/cli/workload-identity.js'
@@ -19,8 +19,7 @@ export default class IssueJwt extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(IssueJwt)
     const selector = selectorFrom(flags['name-selector'], flags['label-selector'])
-    const backend = await openLocal(flags, this.config.version)
-    const r = await issueToDirectory(backend, {
+    const r = await issueToDirectory(await openIssuer(flags, this.config.version), {
       selector, outputDir: flags.output, ttlMs: parseDuration(flags['credential-ttl']), audiences: flags.audience,
     })
     this.log(`Issued JWT SVID ${r.spiffeId}, expires ${r.expiresAt.toISOString()}, written to ${flags.output}`)
