@@ -8,6 +8,9 @@ import {readFile} from 'node:fs/promises'
 import {decodePemBlocks, toPem} from '../ca/pem.js'
 import {InputError} from '../errors.js'
 
+/** Where a bot keeps its own identity inside its `storage`, on either backend. */
+export const IDENTITY_FILE = 'identity.pem'
+
 export interface IdentityFile {
   readonly keyPem: string
   readonly certPem: string

@@ -7,6 +7,8 @@
  */
 import {X509Certificate, createPrivateKey, generateKeyPairSync, type KeyObject} from 'node:crypto'
 import type {Authority} from '../authority/authority.js'
+import type {CaMaterial} from '../ca/ca-material.js'
+import {IDENTITY_FILE, decodeIdentityFile, encodeIdentityFile, identityFromKey} from './identity-file.js'
 import {joinBot, renewBot, verifyBotCertificate} from '../authority/bot-identity.js'
 import type {Caller} from '../authority/caller.js'
 import {trustBundle} from '../authority/trust.js'
@@ -18,25 +20,20 @@ import {openDestination, type Destination} from '../tbot/destination.js'
 import type {BotSession, ConnectBot, IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, X509SvidCredential} from '../tbot/issuer.js'
 import {LocalBackend} from './local.js'
 
-/** Where a bot keeps its own identity inside `storage` (0600, replaced atomically). */
-export const IDENTITY_FILE = 'identity.pem'
-
 interface StoredIdentity {
   readonly certDer: Buffer
   readonly key: KeyObject
 }
 
-function encodeIdentity(id: StoredIdentity): string {
-  const cert = new X509Certificate(id.certDer).toString()
-  return cert + id.key.export({type: 'pkcs8', format: 'pem'}).toString()
+/** The same identity file a remote bot keeps (identity-file.ts): key, certificate, the cluster's TLS CA. */
+function encodeIdentity(id: StoredIdentity, ca: CaMaterial): string {
+  return encodeIdentityFile(identityFromKey(id.key, id.certDer, [ca.botCa.certDer]))
 }
 
 function decodeIdentity(text: string): StoredIdentity | undefined {
-  const certMatch = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text)
-  const keyMatch = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(text)
-  if (!certMatch || !keyMatch) return undefined
   try {
-    return {certDer: new X509Certificate(certMatch[0]).raw, key: createPrivateKey(keyMatch[0])}
+    const file = decodeIdentityFile(text, IDENTITY_FILE)
+    return {certDer: new X509Certificate(file.certPem).raw, key: createPrivateKey(file.keyPem)}
   } catch {
     return undefined
   }
@@ -84,7 +81,7 @@ class LocalBotSession implements BotSession {
   async renew(): Promise<void> {
     const key = generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey
     const cert = await renewBot(this.authority.ca, this.backend.store, this.identity.certDer, key, this.ttlMs, this.backend.clock)
-    await saveIdentity(this.storage, {certDer: cert.certDer, key})
+    await saveIdentity(this.storage, {certDer: cert.certDer, key}, this.authority.ca)
     this.identity = {certDer: cert.certDer, key}
     this.caller = verifyBotCertificate(this.authority.ca, cert.certDer, this.backend.clock())
     this.expiresAt = cert.expiresAt
@@ -99,8 +96,8 @@ class LocalBotSession implements BotSession {
   }
 }
 
-async function saveIdentity(storage: Destination, id: StoredIdentity): Promise<void> {
-  await storage.write([{name: IDENTITY_FILE, data: encodeIdentity(id)}])
+async function saveIdentity(storage: Destination, id: StoredIdentity, ca: CaMaterial): Promise<void> {
+  await storage.write([{name: IDENTITY_FILE, data: encodeIdentity(id, ca)}])
 }
 
 /** A stored identity still usable for renewal, or undefined (then the bot joins with its token). */
@@ -139,7 +136,7 @@ export function connectLocalBot(dataDir: string): ConnectBot {
         if (err instanceof SvidkitError) throw new SvidkitError(err.code, `joining the cluster failed: ${err.message}`, {cause: err})
         throw err
       }
-      await saveIdentity(storage, identity)
+      await saveIdentity(storage, identity, authority.ca)
       deps.log.info('Joined the cluster', {cluster: backend.clusterName, storage: storage.description})
       return new LocalBotSession(backend, authority, storage, identity, config.credentialTtlMs)
     }

@@ -16,12 +16,11 @@ import {openDestination, type Destination} from '../tbot/destination.js'
 import type {BotSession, ConnectBot} from '../tbot/issuer.js'
 import {HttpsJsonClient, type ServerTrust} from '../transport/https-client.js'
 import {serverUrl} from '../transport/server-url.js'
-import {decodeIdentityFile, encodeIdentityFile, identityFromKey, type IdentityFile} from './identity-file.js'
+import {IDENTITY_FILE, decodeIdentityFile, encodeIdentityFile, identityFromKey, type IdentityFile} from './identity-file.js'
 import {RemoteIssuer} from './remote-issuer.js'
 import {checkReceivedCas, joinTrust, sessionTrust} from './remote-trust.js'
 
 /** The same file name the local backend uses inside `storage`. */
-export const IDENTITY_FILE = 'identity.pem'
 
 interface SessionContext {
   readonly url: string
