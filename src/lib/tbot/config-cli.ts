@@ -41,6 +41,8 @@ export interface ServiceFlags {
   readonly includeFederatedTrustBundles?: boolean
   readonly audience?: readonly string[]
   readonly listen?: string
+  /** Octal text, e.g. `0660`. */
+  readonly socketMode?: string
 }
 
 export type StartFlags = SharedStartFlags & ServiceFlags
@@ -120,7 +122,7 @@ export function serviceFromFlags(type: OneLineServiceType, flags: ServiceFlags):
       return {type, destination: destinationFromUri('--destination', requiredFlag('--destination', flags.destination)), selector, audiences}
     }
     case WORKLOAD_API_TYPE:
-      return {type, listen: requiredFlag('--listen', flags.listen), selector}
+      return {type, listen: requiredFlag('--listen', flags.listen), selector, ...(flags.socketMode ? {socket_mode: flags.socketMode} : {})}
   }
 }
 

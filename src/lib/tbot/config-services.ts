@@ -97,10 +97,21 @@ function parseWorkloadApi(r: FieldReader, origin: string, defaults: ServiceDefau
     listenAddress: parseListenAddress(listen, r),
     selector: parseSelector(r),
     attestors: parseAttestors(r.mapping('attestors')),
+    ...parseSocketMode(r),
     ...parseLifetime(r, defaults, MAX_X509_SVID_TTL_MS),
   }
   r.done()
   return service
+}
+
+/** `socket_mode: "0660"`: a quoted octal string, since YAML reads a bare 0660 as decimal 660. */
+function parseSocketMode(r: FieldReader): {socketMode?: number} {
+  const raw = r.raw('socket_mode')
+  if (raw === undefined) return {}
+  if (typeof raw !== 'string' || !/^(0o?)?[0-7]{3}$/.test(raw)) {
+    throw r.error(r.fieldPath('socket_mode'), 'must be a quoted octal mode such as "0660"')
+  }
+  return {socketMode: Number.parseInt(raw.replace(/^0o?/, ''), 8)}
 }
 
 function optionalName(r: FieldReader): {name?: string} {

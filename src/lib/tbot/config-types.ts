@@ -78,6 +78,11 @@ export interface WorkloadApiConfig extends ServiceBase {
   readonly listenAddress: ListenAddress
   readonly selector: WorkloadIdentitySelector
   readonly attestors: AttestorsConfig
+  /**
+   * Mode of the Unix socket (our addition; Teleport always uses 0777 and relies on attestation).
+   * Set on every start, so a restart cannot widen it back. Absent: 0777.
+   */
+  readonly socketMode?: number
 }
 
 export type OutputServiceConfig = X509OutputConfig | JwtOutputConfig

@@ -37,6 +37,7 @@ export function workloadApiStarter(options: WorkloadApiStarterOptions = {}): Sta
         listen: config.listen,
         source,
         attestors: {unix: {binaryHashMaxSizeBytes: config.attestors.unix.binaryHashMaxSizeBytes}},
+        ...(config.socketMode !== undefined ? {socketMode: config.socketMode} : {}),
         log,
       })
     } catch (err) {

@@ -9,6 +9,7 @@ export default class StartApi extends BaseCommand {
   static override flags = {
     ...sharedStartFlags,
     listen: Flags.string({description: 'Address to listen on: unix:///path or tcp://IP:PORT.', required: true}),
+    'socket-mode': Flags.string({description: 'Mode of the Unix socket, octal (default 0777: attestation decides what callers get).'}),
     ...selectorFlags,
   }
 
@@ -16,7 +17,7 @@ export default class StartApi extends BaseCommand {
     const {flags} = await this.parse(StartApi)
     await runTbotStart({
       serviceType: 'workload-identity-api', dataDir: flags['data-dir'], logFormat: flags['log-format'],
-      flags: {...startFlagsFrom(flags), listen: flags.listen, nameSelector: flags['name-selector'], labelSelector: flags['label-selector']},
+      flags: {...startFlagsFrom(flags), listen: flags.listen, socketMode: flags['socket-mode'], nameSelector: flags['name-selector'], labelSelector: flags['label-selector']},
     })
   }
 }
