@@ -1,38 +1,10 @@
 /**
- * Certificates as the Workload API carries them: DER certificates concatenated with no separator
- * (spec/spiffe.md §4.4 "Bundle encodings"), parsed like Go's `x509.ParseCertificates`, and the
- * subject alternative names read back from node:crypto's X509Certificate text form.
+ * What `tbot spiffe-inspect` prints of a certificate: the subject alternative names read back from
+ * node:crypto's X509Certificate text form, and NotAfter. (Splitting the Workload API's concatenated
+ * DER is the SPIFFE library's, ca/parsed-cert.ts.)
  */
-import {X509Certificate} from 'node:crypto'
+import type {X509Certificate} from 'node:crypto'
 import {formatIp, parseIp} from './ip.js'
-
-/** Splits concatenated DER SEQUENCEs; throws on a truncated or non-SEQUENCE element. */
-export function splitDer(data: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = []
-  let offset = 0
-  while (offset < data.length) {
-    if (data[offset] !== 0x30 || offset + 2 > data.length) throw new Error('x509: malformed certificate')
-    let length = data[offset + 1] as number
-    let header = 2
-    if (length & 0x80) {
-      const count = length & 0x7f
-      if (count === 0 || count > 4 || offset + 2 + count > data.length) throw new Error('x509: malformed certificate')
-      length = 0
-      for (let i = 0; i < count; i++) length = length * 256 + (data[offset + 2 + i] as number)
-      header += count
-    }
-    const end = offset + header + length
-    if (end > data.length) throw new Error('x509: malformed certificate')
-    out.push(data.subarray(offset, end))
-    offset = end
-  }
-  return out
-}
-
-/** Go's `x509.ParseCertificates` over concatenated DER. */
-export function parseCertificates(data: Uint8Array): X509Certificate[] {
-  return splitDer(data).map((der) => new X509Certificate(Buffer.from(der)))
-}
 
 export interface SubjectAltNames {
   readonly uris: readonly string[]

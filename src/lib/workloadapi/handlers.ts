@@ -5,9 +5,10 @@
  * BAD_PARAMETER → InvalidArgument, ACCESS_DENIED → PermissionDenied, NOT_IMPLEMENTED → Unimplemented.
  * Messages are Teleport's (tbot workload_api.go) where it has one, else SPIRE's.
  */
-import {AccessDeniedError, BadParameterError, SvidkitError} from '../errors.js'
+import {AccessDeniedError, BadParameterError, CorruptStateError, SvidkitError, UnauthenticatedError} from '../errors.js'
+import {BundleSet, JwtBundle} from '../spiffe/bundle.js'
 import {SpiffeId, type TrustDomain} from '../spiffe/id.js'
-import {validateJwtSvidToken} from './jwt-validate.js'
+import {JwtSvid} from '../spiffe/jwt-svid.js'
 import type {
   JwtBundlesResponse, JwtSvidRequest, JwtSvidResponse, ValidateJwtSvidRequest, ValidateJwtSvidResponse,
   X509BundlesResponse, X509SvidMessage, X509SvidResponse,
@@ -130,15 +131,41 @@ export async function fetchJwtSvid(
   return {svids: chosen.map((e) => ({spiffe_id: e.spiffeId.toString(), svid: e.token, hint: e.hint ?? ''}))}
 }
 
-/** ValidateJWTSVID (unary): against the JWT bundle of the token's own trust domain; failure → InvalidArgument. */
+const jwtBundleSetCache = new WeakMap<TrustBundles, BundleSet>()
+
+/** The JWT bundles exactly as FetchJWTBundles serves them (the JWKS clients see), parsed once per TrustBundles. */
+function jwtBundleSet(bundles: TrustBundles): BundleSet {
+  let set = jwtBundleSetCache.get(bundles)
+  if (set !== undefined) return set
+  const jwks = encodeBundles(bundles).jwtBundles.bundles
+  set = new BundleSet([bundles.local, ...bundles.federated].map(({trustDomain}) => {
+    try {
+      return JwtBundle.parse(trustDomain, jwks[trustDomain.idString()] as Uint8Array)
+    } catch (err) {
+      // The source's own keys, not the caller's token: a server fault, not InvalidArgument.
+      throw new CorruptStateError(`JWT bundle of trust domain ${JSON.stringify(trustDomain.name)}: ${(err as Error).message}`, {cause: err})
+    }
+  }))
+  jwtBundleSetCache.set(bundles, set)
+  return set
+}
+
+/**
+ * ValidateJWTSVID (unary): go-spiffe's ParseAndValidate against the JWT bundle of the token's own
+ * trust domain. The library reports an untrusted token as Unauthenticated; the Workload API wants
+ * InvalidArgument with the validator's text (spec/spiffe.md §4.4).
+ */
 export function validateJwtSvid(bundles: TrustBundles, request: ValidateJwtSvidRequest, now: Date): ValidateJwtSvidResponse {
   if (request.audience === '') throw new BadParameterError('audience: must be set')
   if (request.svid === '') throw new BadParameterError('svid: must be set')
-  const all = [bundles.local, ...bundles.federated]
-  const lookup = (td: TrustDomain): readonly JwtAuthority[] | undefined =>
-    all.find((b) => b.trustDomain.equals(td))?.jwtAuthorities
-  const valid = validateJwtSvidToken(request.svid, [request.audience], lookup, now)
-  return {spiffe_id: valid.spiffeId.toString(), claims: toProtoStruct(valid.claims)}
+  let svid: JwtSvid
+  try {
+    svid = JwtSvid.parseAndValidate(request.svid, jwtBundleSet(bundles), [request.audience], {now: () => now})
+  } catch (err) {
+    if (err instanceof UnauthenticatedError) throw new BadParameterError(err.message, {cause: err})
+    throw err
+  }
+  return {spiffe_id: svid.id.toString(), claims: toProtoStruct(svid.claims)}
 }
 
 /** The optional WIT-SVID profile is not served (SPIRE's messages). */

@@ -1,13 +1,18 @@
 /**
  * Workload API responses → typed values, as go-spiffe's client builds them (spec/spiffe.md §4.4
- * "go-spiffe client behaviour"): SVIDs parsed and checked, a later SVID with an already-seen hint
- * skipped, bundle map keys read with TrustDomain.parse (so `spiffe://td` and bare `td` both work).
+ * "go-spiffe client behaviour"). The SVID and bundle parsing itself is the SPIFFE library's
+ * (X509Svid.parseRaw, X509Bundle.parseRaw, JwtBundle.parse, JwtSvid.parseInsecure, with go-spiffe's
+ * messages); this module adds the Workload API's own rules: a later SVID with an already-seen hint
+ * is skipped, and bundle map keys are read with TrustDomain.parse (so `spiffe://td` and bare `td`
+ * both work).
  */
-import {createPrivateKey, type JsonWebKey, type KeyObject, type X509Certificate} from 'node:crypto'
+import type {JsonWebKey, KeyObject, X509Certificate} from 'node:crypto'
 import {BadParameterError} from '../errors.js'
-import {SpiffeId, TrustDomain} from '../spiffe/id.js'
-import {parseCertificates, subjectAltNames} from './certs.js'
-import {parseJwtSvidInsecure} from './jwt-validate.js'
+import {type SpiffeId, TrustDomain} from '../spiffe/id.js'
+import {JwtBundle as SpiffeJwtBundle, marshalJwk} from '../spiffe/jwt-bundle.js'
+import {JwtSvid as SpiffeJwtSvid} from '../spiffe/jwt-svid.js'
+import {X509Bundle as SpiffeX509Bundle} from '../spiffe/x509-bundle.js'
+import {X509Svid as SpiffeX509Svid} from '../spiffe/x509-svid.js'
 import type {JwtBundlesResponse, JwtSvidResponse, X509BundlesResponse, X509SvidMessage, X509SvidResponse} from './proto.js'
 
 export interface X509Svid {
@@ -45,66 +50,24 @@ export interface JwtBundle {
   readonly keys: ReadonlyMap<string, JsonWebKey>
 }
 
-function fail(message: string, cause?: unknown): never {
-  throw new BadParameterError(message, cause === undefined ? undefined : {cause})
-}
-
-function reason(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
-/** One X509-SVID, checked as go-spiffe's `x509svid.ParseRaw` (the ID comes from the leaf's URI SAN). */
+/** One X509-SVID: go-spiffe's `x509svid.ParseRaw` (ID from the leaf's URI SAN, key must match). */
 export function parseX509Svid(message: X509SvidMessage): X509Svid {
-  let certificates: X509Certificate[]
+  const svid = SpiffeX509Svid.parseRaw(message.x509_svid, message.x509_svid_key)
+  return {spiffeId: svid.id, certificates: svid.certificates, privateKey: svid.privateKey, hint: message.hint}
+}
+
+/** A bundle map key: `spiffe://td` or `td`. */
+function trustDomainOfKey(kind: 'x509bundle' | 'jwtbundle', key: string): TrustDomain {
   try {
-    certificates = parseCertificates(message.x509_svid)
+    return TrustDomain.parse(key)
   } catch (err) {
-    fail(`x509svid: certificate validation failed: ${reason(err)}`, err)
+    throw new BadParameterError(`${kind}: invalid trust domain ${JSON.stringify(key)}: ${(err as Error).message}`, {cause: err})
   }
-  const leaf = certificates[0]
-  if (leaf === undefined) fail('x509svid: certificate validation failed: no certificates found')
-  const uris = subjectAltNames(leaf).uris
-  if (uris.length !== 1) {
-    fail(`x509svid: certificate validation failed: cannot get leaf certificate SPIFFE ID: certificate contains ${
-      uris.length === 0 ? 'no URI SAN' : 'more than one URI SAN'}`)
-  }
-  let spiffeId: SpiffeId
-  try {
-    spiffeId = SpiffeId.parse(uris[0] as string)
-  } catch (err) {
-    fail(`x509svid: certificate validation failed: cannot get leaf certificate SPIFFE ID: ${reason(err)}`, err)
-  }
-  if (spiffeId.isRoot()) {
-    fail('x509svid: certificate validation failed: leaf certificate SPIFFE ID must have a non-root path')
-  }
-  if (leaf.ca) fail('x509svid: certificate validation failed: leaf certificate must not have CA flag set to true')
-  if (certificates.slice(1).some((c) => !c.ca)) {
-    fail('x509svid: certificate validation failed: signing certificate must have CA flag set to true')
-  }
-  let privateKey: KeyObject
-  try {
-    privateKey = createPrivateKey({key: Buffer.from(message.x509_svid_key), format: 'der', type: 'pkcs8'})
-  } catch (err) {
-    fail('x509svid: private key validation failed: cannot parse DER encoded private key', err)
-  }
-  if (!leaf.checkPrivateKey(privateKey)) {
-    fail('x509svid: private key validation failed: leaf certificate does not match private key')
-  }
-  return {spiffeId, certificates, privateKey, hint: message.hint}
 }
 
 function parseBundle(key: string, der: Uint8Array): X509Bundle {
-  let trustDomain: TrustDomain
-  try {
-    trustDomain = TrustDomain.parse(key)
-  } catch (err) {
-    fail(`x509bundle: invalid trust domain ${JSON.stringify(key)}: ${reason(err)}`, err)
-  }
-  try {
-    return {trustDomain, authorities: parseCertificates(der)}
-  } catch (err) {
-    fail(`x509bundle: unable to parse bundle of ${trustDomain.name}: ${reason(err)}`, err)
-  }
+  const trustDomain = trustDomainOfKey('x509bundle', key)
+  return {trustDomain, authorities: SpiffeX509Bundle.parseRaw(trustDomain, der).x509Authorities()}
 }
 
 function sortedMap<V>(entries: Iterable<[string, V]>): Map<string, V> {
@@ -124,11 +87,11 @@ function firstPerHint<T extends {hint: string}>(items: readonly T[]): T[] {
 
 /**
  * FetchX509SVID's message → context: each SVID's own bundle keyed by the trust domain of its
- * `spiffe_id`, plus every
- * federated bundle. An empty SVID list is go-spiffe's `no SVIDs in response` unless allowed.
+ * `spiffe_id`, plus every federated bundle. An empty SVID list is go-spiffe's `no SVIDs in
+ * response` unless allowed.
  */
 export function parseX509Context(response: X509SvidResponse, options: {allowEmpty?: boolean} = {}): X509Context {
-  if (response.svids.length === 0 && options.allowEmpty !== true) fail('no SVIDs in response')
+  if (response.svids.length === 0 && options.allowEmpty !== true) throw new BadParameterError('no SVIDs in response')
   const svids = firstPerHint(response.svids).map(parseX509Svid)
   const bundles = new Map<string, X509Bundle>()
   for (const message of response.svids) {
@@ -149,32 +112,16 @@ export function parseX509Bundles(response: X509BundlesResponse): ReadonlyMap<str
   }))
 }
 
+/** go-spiffe's `jwtbundle.Parse` (every key needs a kid), each key handed back as its public JWK. */
 function parseJwks(trustDomain: TrustDomain, json: Uint8Array): JwtBundle {
-  let document: unknown
-  try {
-    document = JSON.parse(Buffer.from(json).toString('utf8'))
-  } catch (err) {
-    fail(`jwtbundle: unable to parse JWKS: ${reason(err)}`, err)
-  }
-  const keys = (document as {keys?: unknown} | null)?.keys
-  if (!Array.isArray(keys)) fail('jwtbundle: unable to parse JWKS: no keys')
-  const byId = new Map<string, JsonWebKey>()
-  keys.forEach((key: unknown, i) => {
-    const kid = (key as {kid?: unknown} | null)?.kid
-    if (typeof kid !== 'string' || kid === '') fail(`jwtbundle: error adding authority ${i} of JWKS: keyID cannot be empty`)
-    byId.set(kid, key as JsonWebKey)
-  })
-  return {trustDomain, keys: byId}
+  const authorities = SpiffeJwtBundle.parse(trustDomain, json).jwtAuthorities()
+  const keys = new Map([...authorities].map(([kid, key]): [string, JsonWebKey] => [kid, marshalJwk(key, {kid}) as JsonWebKey]))
+  return {trustDomain, keys}
 }
 
 export function parseJwtBundles(response: JwtBundlesResponse): ReadonlyMap<string, JwtBundle> {
   return sortedMap(Object.entries(response.bundles).map(([key, json]) => {
-    let trustDomain: TrustDomain
-    try {
-      trustDomain = TrustDomain.parse(key)
-    } catch (err) {
-      fail(`jwtbundle: invalid trust domain ${JSON.stringify(key)}: ${reason(err)}`, err)
-    }
+    const trustDomain = trustDomainOfKey('jwtbundle', key)
     return [trustDomain.name, parseJwks(trustDomain, json)] as [string, JwtBundle]
   }))
 }
@@ -183,9 +130,9 @@ export function parseJwtBundles(response: JwtBundlesResponse): ReadonlyMap<strin
 export function parseJwtSvids(
   response: JwtSvidResponse, audiences: readonly string[], now: Date, options: {allowEmpty?: boolean} = {},
 ): JwtSvid[] {
-  if (response.svids.length === 0 && options.allowEmpty !== true) fail('there were no SVIDs in the response')
+  if (response.svids.length === 0 && options.allowEmpty !== true) throw new BadParameterError('there were no SVIDs in the response')
   return firstPerHint(response.svids).map((message) => {
-    const parsed = parseJwtSvidInsecure(message.svid, audiences, now)
-    return {...parsed, token: message.svid, hint: message.hint}
+    const svid = SpiffeJwtSvid.parseInsecure(message.svid, audiences, {now: () => now})
+    return {spiffeId: svid.id, token: message.svid, audience: svid.audience, expiry: svid.expiry, claims: svid.claims, hint: message.hint}
   })
 }

@@ -187,6 +187,21 @@ describe('ValidateJWTSVID handler (go-spiffe ParseAndValidate order and messages
     invalid(sign(header, {...claims, aud: ['x', 'y']}), 'jwtsvid: expected audience in ["svc"] (audience=["x" "y"])')
   })
 
+  it('checks against the JWKS clients are served: private members dropped, an unusable server key is Internal', () => {
+    const token = signJwt(key.privateKey, header, claims)
+    const jwk = createPublicKey(key.privateKey).export({format: 'jwk'})
+    const withPrivate = {...key.privateKey.export({format: 'jwk'}), kid: 'k1', kty: 'EC'}
+    assert.ok('d' in withPrivate && jwk.x === withPrivate.x)
+    const privateSource: TrustBundles = {local: {...bundles.local, jwtAuthorities: [withPrivate]}, federated: []}
+    assert.equal(validateJwtSvid(privateSource, {audience: 'svc', svid: token}, now).spiffe_id, ID)
+    const broken: TrustBundles = {local: {...bundles.local, jwtAuthorities: [{kid: 'k1', kty: 'oct', k: 'c2VjcmV0'}]}, federated: []}
+    assert.throws(() => validateJwtSvid(broken, {audience: 'svc', svid: token}, now), (err: unknown) => {
+      assert.deepEqual(grpcStatusOf(err), {code: 13,
+        details: 'JWT bundle of trust domain "example.org": jwtbundle: unable to parse JWKS: go-jose/go-jose: unsupported key type/format'})
+      return true
+    })
+  })
+
   it('needs audience and svid', () => {
     assert.throws(() => validateJwtSvid(bundles, {audience: '', svid: 'x'}, now), {message: 'audience: must be set'})
     assert.throws(() => validateJwtSvid(bundles, {audience: 'a', svid: ''}, now), {message: 'svid: must be set'})
