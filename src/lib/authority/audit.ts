@@ -6,6 +6,7 @@
 import {randomUUID} from 'node:crypto'
 import {promises as fs} from 'node:fs'
 import type {Attributes} from '../authz/attributes.js'
+import {auditLine} from './audit-line.js'
 
 export interface SvidIssuedEvent {
   readonly svidType: 'x509' | 'jwt'
@@ -50,12 +51,16 @@ export function auditRecord(e: SvidIssuedEvent, time: Date): Record<string, unkn
   }
 }
 
+const ENCODE_EVERY = 64
+
 /**
  * Appends lines to a file (0600) in batches: records queue in memory and one write per batch goes
  * out with O_APPEND, so concurrent processes' lines never interleave within a line.
  */
 export class FileAuditLog implements AuditSink {
   private queue: string[] = []
+  /** Queued lines already encoded, 64 at a time: a long burst stays a few flat buffers, not one huge string. */
+  private encoded: Buffer[] = []
   private writing: Promise<void> = Promise.resolve()
   private scheduled = false
   private failure?: Error
@@ -63,7 +68,8 @@ export class FileAuditLog implements AuditSink {
   constructor(private readonly path: string, private readonly now: () => Date = () => new Date()) {}
 
   svidIssued(event: SvidIssuedEvent): void {
-    this.queue.push(JSON.stringify(auditRecord(event, this.now())) + '\n')
+    this.queue.push(auditLine(event, this.now()))
+    if (this.queue.length >= ENCODE_EVERY) this.encodeQueue()
     if (!this.scheduled) {
       this.scheduled = true
       this.writing = this.writing.then(() => this.drain()).catch((err: Error) => {
@@ -74,9 +80,16 @@ export class FileAuditLog implements AuditSink {
 
   private async drain(): Promise<void> {
     this.scheduled = false
-    const lines = this.queue.join('')
+    this.encodeQueue()
+    const batch = this.encoded.length === 1 ? this.encoded[0]! : Buffer.concat(this.encoded)
+    this.encoded = []
+    if (batch.length > 0) await fs.appendFile(this.path, batch, {mode: 0o600})
+  }
+
+  private encodeQueue(): void {
+    if (this.queue.length === 0) return
+    this.encoded.push(Buffer.from(this.queue.join('\n') + '\n', 'utf8'))
     this.queue = []
-    if (lines !== '') await fs.appendFile(this.path, lines, {mode: 0o600})
   }
 
   /** Rejects if any write failed since the last flush: a lost audit record is reported, not hidden. */

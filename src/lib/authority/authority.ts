@@ -6,7 +6,7 @@
  */
 import type {KeyObject} from 'node:crypto'
 import type {WorkloadAttrs} from '../authz/attributes.js'
-import {decideIssuance, selectByLabels, type IssuanceDecision} from '../authz/decision.js'
+import {selectByLabels, type IssuanceDecision} from '../authz/decision.js'
 import type {CaMaterial} from '../ca/ca-material.js'
 import {signJwtSvid} from '../ca/jwt.js'
 import {issueX509Svid} from '../ca/profiles.js'
@@ -14,7 +14,8 @@ import {BadParameterError, NotFoundError} from '../errors.js'
 import type {WorkloadIdentity} from '../resources/types.js'
 import type {JwtSvidCredential, WorkloadIdentitySelector, X509SvidCredential} from '../tbot/issuer.js'
 import type {AuditSink} from './audit.js'
-import {type Caller, type CallerContext, callerContext} from './caller.js'
+import type {Caller, CallerContext} from './caller.js'
+import {DecisionMemo} from './decision-memo.js'
 import type {PolicyCache, PolicySnapshot} from './policy.js'
 
 /** Requested TTL 0 means the default (teleport.md §7). */
@@ -47,7 +48,14 @@ export interface AuthorityDeps {
   readonly now: () => Date
 }
 
+interface Decided {
+  readonly decisions: IssuanceDecision[]
+  readonly context: CallerContext
+}
+
 export class Authority {
+  private readonly memo = new DecisionMemo()
+
   constructor(private readonly deps: AuthorityDeps) {}
 
   get ca(): CaMaterial {
@@ -67,7 +75,8 @@ export class Authority {
     // DER goes to the leaf builder as it came: it checks the SPKI itself, and a KeyObject round trip
     // costs ~500 µs here (OpenSSL 3.0 decoders), ten times a P-256 signature.
     const publicKey = input.publicKey
-    const {decisions, context} = await this.decide(input)
+    const decided = this.decide(input)
+    const {decisions, context} = decided instanceof Promise ? await decided : decided
     return decisions.map((d) => {
       const ttlMs = capTtl(input.ttlMs, d.x509MaxTtlMs)
       const cert = issueX509Svid({
@@ -88,7 +97,8 @@ export class Authority {
   async issueJwtSvids(input: IssueJwtInput): Promise<JwtSvidCredential[]> {
     const audiences = input.audiences.filter((a) => a !== '')
     if (audiences.length === 0) throw new BadParameterError('jwt_svid_params.audiences: at least one audience should be specified')
-    const {decisions, context} = await this.decide(input)
+    const decided = this.decide(input)
+    const {decisions, context} = decided instanceof Promise ? await decided : decided
     const key = this.deps.ca.jwtKey
     return decisions.map((d) => {
       const ttlMs = Math.min(capTtl(input.ttlMs, d.jwtMaxTtlMs), JWT_HARD_MAX_MS)
@@ -108,14 +118,20 @@ export class Authority {
     })
   }
 
-  private async decide(input: IssueCommon): Promise<{decisions: IssuanceDecision[]; context: CallerContext}> {
-    const policy = await this.deps.policy.get()
-    const context = callerContext(input.caller, policy, input.workloadAttrs)
+  /** Synchronous while the policy snapshot is fresh (most calls): an await per issuance is measurable. */
+  private decide(input: IssueCommon): Decided | Promise<Decided> {
+    const policy = this.deps.policy.fresh()
+    if (policy) return this.decideWith(policy, input)
+    return this.deps.policy.get().then((snapshot) => this.decideWith(snapshot, input))
+  }
+
+  private decideWith(policy: PolicySnapshot, input: IssueCommon): Decided {
+    const {context, byName} = this.memo.context(input.caller, policy, input.workloadAttrs)
     const td = this.deps.ca.trustDomain
     if (input.selector.name !== undefined) {
       const wi = workloadIdentityNamed(policy, input.selector.name)
       // Issue-by-name needs read and list, as issue-by-labels does (the roles in the seeds grant both).
-      return {decisions: [decideIssuance({wi, roles: context.roles, attrs: context.attrs, trustDomain: td, verbs: ['read', 'list']})], context}
+      return {decisions: [this.memo.decideByName(context, byName, wi, td)], context}
     }
     const wis = [...policy.workloadIdentities.values()]
     return {decisions: selectByLabels(wis, input.selector.labels, context.roles, context.attrs, td), context}

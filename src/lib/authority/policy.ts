@@ -26,9 +26,15 @@ export class PolicyCache {
     this.current = undefined
   }
 
+  /** The cached snapshot if it is still fresh, without a promise (the hot path's common case). */
+  fresh(): PolicySnapshot | undefined {
+    const current = this.current
+    return current && performance.now() - current.at < this.maxAgeMs ? current.snapshot : undefined
+  }
+
   async get(): Promise<PolicySnapshot> {
-    const now = performance.now()
-    if (this.current && now - this.current.at < this.maxAgeMs) return this.current.snapshot
+    const fresh = this.fresh()
+    if (fresh) return fresh
     this.loading ??= this.load().finally(() => (this.loading = undefined))
     return this.loading
   }

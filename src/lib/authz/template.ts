@@ -64,9 +64,26 @@ export function renderParsedTemplate(template: Template, attrs: Attributes): str
   return out
 }
 
+/**
+ * Parsed templates by source: a template is a pure function of its text, and issuance renders the
+ * same few templates on every request. Bounded (oldest out first); failed parses are not cached,
+ * so they fail again with the same message.
+ */
+const parsedTemplates = new Map<string, Template>()
+const PARSED_TEMPLATES_LIMIT = 512
+
+function parseTemplateCached(source: string): Template {
+  const cached = parsedTemplates.get(source)
+  if (cached !== undefined) return cached
+  const template = parseTemplate(source)
+  if (parsedTemplates.size >= PARSED_TEMPLATES_LIMIT) parsedTemplates.delete(parsedTemplates.keys().next().value as string)
+  parsedTemplates.set(source, template)
+  return template
+}
+
 /** Teleport `RenderTemplate`: parse, then render. */
 export function renderTemplate(source: string, attrs: Attributes): string {
-  return renderParsedTemplate(parseTemplate(source), attrs)
+  return renderParsedTemplate(parseTemplateCached(source), attrs)
 }
 
 /** Nesting limit of `jwt.extra_claims` (the root object is level 0). */
