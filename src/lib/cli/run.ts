@@ -14,10 +14,13 @@ export function hoistGlobalFlags(argv: readonly string[]): string[] {
   while (i < argv.length) {
     const token = argv[i]!
     const name = token.split('=', 1)[0]!
-    if (VALUE_FLAGS.has(name) && token.includes('=')) hoisted.push(token), (i += 1)
-    else if (VALUE_FLAGS.has(name) && i + 1 < argv.length) hoisted.push(token, argv[i + 1]!), (i += 2)
-    else if (BOOLEAN_FLAGS.has(token)) hoisted.push(token), (i += 1)
+    let taken: number
+    if (VALUE_FLAGS.has(name) && token.includes('=')) taken = 1
+    else if (VALUE_FLAGS.has(name) && i + 1 < argv.length) taken = 2
+    else if (BOOLEAN_FLAGS.has(token)) taken = 1
     else break
+    hoisted.push(...argv.slice(i, i + taken))
+    i += taken
   }
   if (hoisted.length === 0 || i >= argv.length) return [...argv]
   return [...argv.slice(i), ...hoisted]

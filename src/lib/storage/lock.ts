@@ -1,8 +1,8 @@
 /**
  * A lock between processes sharing one data directory. Node has no flock(2), so the lock is a file
- * holding the owner's pid and a nonce, made visible whole by link(2), which fails if it exists. A lock whose owner is gone (SIGKILL) is
- * broken by the next process; it re-reads the file just before unlinking so it never breaks a lock
- * that changed hands meanwhile.
+ * holding the owner's pid and a nonce, made visible whole by link(2), which fails if it exists.
+ * A lock whose owner is gone (SIGKILL) is broken by the next process; it re-reads the file just
+ * before unlinking so it never breaks a lock that changed hands meanwhile.
  */
 import {randomBytes} from 'node:crypto'
 import {promises as fs} from 'node:fs'
