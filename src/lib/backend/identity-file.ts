@@ -4,7 +4,7 @@
  * certificates (which the holder trusts the server by). Written 0600; the key never leaves it.
  */
 import {X509Certificate, createPrivateKey, type KeyObject} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
+import {readInputFile} from '../input-file.js'
 import {decodePemBlocks, toPem} from '../ca/pem.js'
 import {InputError} from '../errors.js'
 
@@ -64,14 +64,7 @@ export function decodeIdentityFile(text: string, file: string): IdentityFile {
 }
 
 export async function readIdentityFile(path: string): Promise<IdentityFile> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message
-    throw new InputError({file: path}, `cannot read the identity file: ${reason}`, {cause: err})
-  }
-  return decodeIdentityFile(text, path)
+  return decodeIdentityFile(await readInputFile(path, 'the identity file'), path)
 }
 
 /** The identity's certificate, parsed. */

@@ -15,7 +15,7 @@
  * ssh_service: {enabled: no}
  * ```
  */
-import {readFile} from 'node:fs/promises'
+import {readInputFile} from '../input-file.js'
 import {parseDocument} from 'yaml'
 import {BadParameterError, InputError} from '../errors.js'
 import {parseLogFormat, parseLogLevel, type LogFormat, type LogLevel} from '../log.js'
@@ -59,14 +59,7 @@ export interface ServerConfig {
 }
 
 export async function loadServerConfig(path: string): Promise<ServerConfig> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message
-    throw new InputError({file: path}, `cannot read the config file: ${reason}`, {cause: err})
-  }
-  return parseServerConfig(text, path)
+  return parseServerConfig(await readInputFile(path, 'the config file'), path)
 }
 
 /** Pure: YAML text in, a validated config out. */

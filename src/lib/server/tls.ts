@@ -3,7 +3,7 @@
  * cluster before they hold its CA (`tctl status` prints it; `tbot --ca-pin` and join flows check it).
  */
 import {createHash, createPrivateKey, X509Certificate} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
+import {readInputFile} from '../input-file.js'
 import {decodePemBlocks} from '../ca/pem.js'
 import {children, expectTag, readTlv, whole} from '../ca/der-reader.js'
 import {BadParameterError, InputError} from '../errors.js'
@@ -22,8 +22,8 @@ export async function loadKeyPairs(pairs: readonly KeyPairFiles[]): Promise<TlsK
 }
 
 async function loadKeyPair(pair: KeyPairFiles): Promise<TlsKeyPair> {
-  const certPem = await readPemFile(pair.certFile)
-  const keyPem = await readPemFile(pair.keyFile)
+  const certPem = await readInputFile(pair.certFile)
+  const keyPem = await readInputFile(pair.keyFile)
   const chain = decodePemBlocks(certPem)
     .filter((block) => block.type === 'CERTIFICATE')
     .map((block) => parseCertificate(block.der, pair.certFile))
@@ -38,15 +38,6 @@ async function loadKeyPair(pair: KeyPairFiles): Promise<TlsKeyPair> {
     throw new InputError({file: pair.keyFile}, `the private key does not match the certificate in ${pair.certFile}`)
   }
   return {certPem, keyPem, chain}
-}
-
-async function readPemFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8')
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message
-    throw new InputError({file: path}, `cannot read: ${reason}`, {cause: err})
-  }
 }
 
 function parseCertificate(der: Buffer, file: string): X509Certificate {

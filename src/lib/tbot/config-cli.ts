@@ -4,11 +4,10 @@
  * document, which goes through the same validation as a file; flag-only syntax (selectors, URIs,
  * durations) is checked first so its errors name the flag.
  */
-import {promises as fs} from 'node:fs'
 import {InputError} from '../errors.js'
 import {parseDuration} from '../duration.js'
 import {isMapping} from './config-fields.js'
-import {configFromDocument, parseTbotYaml, type ParseConfigOptions} from './config.js'
+import {configFromDocument, parseTbotYaml, readConfigText, type ParseConfigOptions} from './config.js'
 import {JWT_OUTPUT_TYPE, WORKLOAD_API_TYPE, X509_OUTPUT_TYPE, type TbotConfig} from './config-types.js'
 
 export type OneLineServiceType = typeof X509_OUTPUT_TYPE | typeof JWT_OUTPUT_TYPE | typeof WORKLOAD_API_TYPE
@@ -71,13 +70,7 @@ export async function buildTbotConfig(input: BuildConfigInput, options: Omit<Par
 }
 
 async function readDocument(path: string): Promise<Record<string, unknown>> {
-  let text: string
-  try {
-    text = await fs.readFile(path, 'utf8')
-  } catch (err) {
-    throw new InputError({file: path}, `failed to open file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
-  }
-  const doc = await parseTbotYaml(text, path)
+  const doc = await parseTbotYaml(await readConfigText(path), path)
   if (!isMapping(doc)) throw new InputError({file: path}, 'must be a mapping')
   return {...doc}
 }

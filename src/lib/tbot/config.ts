@@ -41,13 +41,16 @@ const TOP_LEVEL_HINTS: Readonly<Record<string, string>> = {
 }
 
 export async function loadTbotConfig(path: string, options: Omit<ParseConfigOptions, 'file'> = {}): Promise<TbotConfig> {
-  let text: string
+  return parseTbotConfig(await readConfigText(path), {...options, file: path})
+}
+
+/** The config file's text; Teleport's wording when it cannot be opened. */
+export async function readConfigText(path: string): Promise<string> {
   try {
-    text = await fs.readFile(path, 'utf8')
+    return await fs.readFile(path, 'utf8')
   } catch (err) {
     throw new InputError({file: path}, `failed to open file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
-  return parseTbotConfig(text, {...options, file: path})
 }
 
 export async function parseTbotConfig(text: string, options: ParseConfigOptions = {}): Promise<TbotConfig> {
