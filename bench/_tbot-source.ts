@@ -6,13 +6,13 @@
  * cached per caller by the source, as `tbot start workload-identity-api` serves them.
  */
 import {join} from 'node:path'
-import {connectLocalBot} from '../src/lib/backend/local-bot.js'
-import {LocalBackend} from '../src/lib/backend/local.js'
+import {connectTbot} from '../src/lib/tbot/connect.js'
+import {LocalBackend} from '../src/lib/backend/local/backend.js'
 import {discardLogger} from '../src/lib/log.js'
 import {parseResources} from '../src/lib/resources/parse.js'
 import {systemClock} from '../src/lib/tbot/clock.js'
-import {parseTbotConfig} from '../src/lib/tbot/config.js'
-import type {BotSession} from '../src/lib/tbot/issuer.js'
+import {parseTbotConfig} from '../src/lib/tbot/config/load.js'
+import type {BotSession} from '../src/lib/issuance/contract.js'
 import {SessionWorkloadSource} from '../src/lib/tbot/workload-source.js'
 import type {WorkloadCaller} from '../src/lib/workloadapi/source.js'
 
@@ -64,7 +64,7 @@ export async function localBackendSource(dir: string, trustDomain: string): Prom
 onboarding: {join_method: token, token: ${token.metadata.name}}
 storage: {type: memory}
 `)
-  const session: BotSession = await connectLocalBot(dataDir)(config, {log: discardLogger, signal: new AbortController().signal})
+  const session: BotSession = await connectTbot(dataDir)(config, {log: discardLogger, signal: new AbortController().signal})
   const source = new SessionWorkloadSource({
     session, selector: {name: 'bench-worker'}, credentialTtlMs: config.credentialTtlMs,
     renewalIntervalMs: config.renewalIntervalMs, bundlePollIntervalMs: 60_000, clock: systemClock, random: Math.random,

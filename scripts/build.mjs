@@ -3,7 +3,7 @@
 // or oclif ignores the manifest), generate manifests so --help imports no command module, and build
 // the native peer-credential addon when its source is present.
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -11,6 +11,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, {cwd: root, stdio: 'inherit', ...opts})
 
+// A clean dist: compiled files of moved or deleted sources would otherwise linger (and run as tests).
+rmSync(join(root, 'dist'), {recursive: true, force: true})
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'])
 
 const roots = {

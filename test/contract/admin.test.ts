@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 import {FileResourceStore} from '../../src/lib/storage/file-store.js'
-import {dataDirPaths} from '../../src/lib/cluster/data-dir.js'
+import {dataDirPaths} from '../../src/lib/backend/local/data-dir.js'
 import {parseResources} from '../../src/lib/resources/parse.js'
 import {validateExpression} from '../../src/lib/authz/expression/index.js'
 import type {Resource} from '../../src/lib/resources/types.js'

@@ -7,15 +7,14 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {AdminSession} from '../../src/lib/authority/admin-session.js'
-import type {AdminApi} from '../../src/lib/backend/api.js'
-import {connectLocalBot} from '../../src/lib/backend/local-bot.js'
-import {LocalBackend} from '../../src/lib/backend/local.js'
-import {connectRemoteBot} from '../../src/lib/backend/remote-bot.js'
-import {RemoteBackend} from '../../src/lib/backend/remote.js'
+import type {AdminApi} from '../../src/lib/backend/admin-api.js'
+import {LocalBackend} from '../../src/lib/backend/local/backend.js'
+import {RemoteBackend} from '../../src/lib/backend/remote/admin.js'
 import {readIdentityFile} from '../../src/lib/backend/identity-file.js'
 import {discardLogger} from '../../src/lib/log.js'
-import {configFromDocument} from '../../src/lib/tbot/config.js'
-import type {BotSession, ConnectBot} from '../../src/lib/tbot/issuer.js'
+import {configFromDocument} from '../../src/lib/tbot/config/load.js'
+import type {BotSession} from '../../src/lib/issuance/contract.js'
+import {connectTbot, type ConnectTbot} from '../../src/lib/tbot/connect.js'
 import {startTestServer} from '../helpers/server.js'
 
 export const CLUSTER = 'example.teleport.sh'
@@ -40,7 +39,7 @@ function scratch(): string {
 }
 
 async function connectWith(
-  connect: ConnectBot, server: Record<string, unknown>, pins: readonly string[], storageDir: string, token: string | undefined,
+  connect: ConnectTbot, server: Record<string, unknown>, pins: readonly string[], storageDir: string, token: string | undefined,
 ): Promise<BotSession> {
   const config = await configFromDocument({
     version: 'v2', ...server, storage: {type: 'directory', path: storageDir},
@@ -53,7 +52,7 @@ export async function localBackend(): Promise<BackendUnderTest> {
   const dir = scratch()
   const dataDir = join(dir, 'data')
   const backend = await LocalBackend.open({dataDir, clusterName: CLUSTER, version: VERSION})
-  const connect = connectLocalBot(dataDir)
+  const connect = connectTbot(dataDir)
   return {
     name: 'local', admin: backend, dataDir, issuer: `https://${CLUSTER}/workload-identity`,
     connectBot: (storageDir, token) => connectWith(connect, {}, [], storageDir, token),
@@ -65,7 +64,7 @@ export async function localBackend(): Promise<BackendUnderTest> {
 export async function remoteBackend(): Promise<BackendUnderTest> {
   const server = await startTestServer(CLUSTER)
   const remote = new RemoteBackend({url: server.url, identity: await readIdentityFile(server.identityFile)})
-  const connect = connectRemoteBot()
+  const connect = connectTbot(server.dataDir)
   return {
     name: 'remote', admin: remote, dataDir: server.dataDir, issuer: `${server.url}/workload-identity`,
     connectBot: (storageDir, token) => connectWith(connect, {auth_server: server.addr}, [server.caPin], storageDir, token),

@@ -11,10 +11,10 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {after, before, describe, it} from 'node:test'
 import {createLocalJWKSet, jwtVerify, decodeProtectedHeader} from 'jose'
 import {validateExpression} from '../../src/lib/authz/expression/index.js'
-import {dataDirPaths} from '../../src/lib/cluster/data-dir.js'
+import {dataDirPaths} from '../../src/lib/backend/local/data-dir.js'
 import {parseResources} from '../../src/lib/resources/parse.js'
 import {FileResourceStore} from '../../src/lib/storage/file-store.js'
-import type {BotSession} from '../../src/lib/tbot/issuer.js'
+import type {BotSession} from '../../src/lib/issuance/contract.js'
 import {BACKENDS, CLUSTER, scratch, type BackendUnderTest} from './backends.js'
 
 const SEEDS = `

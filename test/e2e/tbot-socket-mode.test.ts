@@ -7,7 +7,7 @@ import {spawnSync} from 'node:child_process'
 import {mkdirSync, chmodSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {parseTbotConfig} from '../../src/lib/tbot/config.js'
+import {parseTbotConfig} from '../../src/lib/tbot/config/load.js'
 import {makeCluster, modeOf, waitFor, exists, type Cluster} from './tbot-cluster.js'
 
 let cluster: Cluster

@@ -7,7 +7,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {signIdentityFile} from '../../src/lib/cli/auth-sign.js'
+import {signIdentityFile} from '../../src/cli/auth-sign.js'
 import {binPath, cliEnv} from './cli.js'
 
 export interface TestServer {

@@ -4,7 +4,7 @@
  * the same). The admin may request any identity; each identity's rules still apply to the
  * attributes it presents (issue "The certificate authority").
  */
-import type {BotSession, IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, X509SvidCredential} from '../tbot/issuer.js'
+import type {BotSession, IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, X509SvidCredential} from '../issuance/contract.js'
 import type {Authority} from './authority.js'
 import type {Caller} from './caller.js'
 import {trustBundle} from './trust.js'

@@ -9,7 +9,7 @@ import type {CaMaterial} from '../ca/ca-material.js'
 import {issueClientCert, parseClientIdentity} from '../ca/client-identity.js'
 import {AccessDeniedError, BadParameterError} from '../errors.js'
 import type {ResourceStore} from '../storage/resource-store.js'
-import {consumeBotToken} from '../cluster/tokens.js'
+import {consumeBotToken} from '../backend/local/tokens.js'
 import type {Caller} from './caller.js'
 
 /** A bot identity lives at most this long (tbot's credential_ttl maximum). */

@@ -7,7 +7,7 @@ import {X509Certificate, createHash} from 'node:crypto'
 import type {CaMaterial} from '../ca/ca-material.js'
 import {jwksFromKeys, type Jwk} from '../ca/jwk.js'
 import {openIdConfiguration, type OpenIdConfiguration} from '../oidc.js'
-import type {TrustBundle} from '../tbot/issuer.js'
+import type {TrustBundle} from '../issuance/contract.js'
 
 /** Teleport's refresh hint for the SPIFFE bundle endpoint, in seconds. */
 export const SPIFFE_BUNDLE_REFRESH_HINT_S = 300

@@ -4,9 +4,9 @@
  */
 import {
   encodeStatus, parseAddBot, parseAddToken, parseCreateRequest, parseKind, parseUpdateBot,
-} from '../api/admin.js'
-import {API} from '../api/paths.js'
-import type {AdminApi} from '../backend/api.js'
+} from '../wire/admin.js'
+import {API} from '../wire/paths.js'
+import type {AdminApi} from '../backend/admin-api.js'
 import {adminRoute, type ApiCaller} from './callers.js'
 import {reply, type Route} from './router.js'
 

@@ -20,7 +20,7 @@ import {parseDocument} from 'yaml'
 import {BadParameterError, InputError} from '../errors.js'
 import {parseLogFormat, parseLogLevel, type LogFormat, type LogLevel} from '../log.js'
 import {TrustDomain} from '../spiffe/id.js'
-import {parseHostPort, type NetAddr} from './addr.js'
+import {parseHostPort, type NetAddr} from '../net/addr.js'
 import {ConfigMapping} from './config-fields.js'
 
 /** Teleport's defaults (lib/defaults): the proxy's web port, and its data directory. */

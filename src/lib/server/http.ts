@@ -13,11 +13,11 @@ import type {TLSSocket} from 'node:tls'
 import {performance} from 'node:perf_hooks'
 import {NotFoundError} from '../errors.js'
 import {discardLogger, type Logger} from '../log.js'
-import {errorResponse} from './errors-wire.js'
+import {errorResponse} from '../wire/errors.js'
 import {resolveCaller, type Authenticate} from './peer.js'
 import {readJsonBody} from './request-body.js'
 import {loggablePath, MethodNotAllowedError, Reply, Router, type Route, type RouteRequest} from './router.js'
-import {formatHostPort} from './addr.js'
+import {formatHostPort} from '../net/addr.js'
 
 export interface ServerTls {
   /** PEM: the leaf, then intermediates to present. */

@@ -4,7 +4,7 @@
  * Empty optional fields are omitted as Go's `omitempty` does. `svidkit` carries our additions under one
  * key so they cannot collide with fields Teleport adds later.
  */
-import {formatHostPort} from './addr.js'
+import {formatHostPort} from '../net/addr.js'
 import type {ServerConfig} from './config.js'
 import type {Route} from './router.js'
 

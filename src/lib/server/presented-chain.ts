@@ -9,7 +9,7 @@ import {isIP, connect as netConnect} from 'node:net'
 import {Duplex} from 'node:stream'
 import {connect as tlsConnect, type TLSSocket} from 'node:tls'
 import {ConnectionProblemError} from '../errors.js'
-import {formatHostPort} from './addr.js'
+import {formatHostPort} from '../net/addr.js'
 import {presentedCertificates, TlsParseError, type ServerHandshakeInput} from './tls-records.js'
 
 export interface DialTarget {

@@ -6,10 +6,10 @@
 import {createServer as createNetServer} from 'node:net'
 import {hostname} from 'node:os'
 import type {Authority} from '../authority/authority.js'
-import {LocalBackend} from '../backend/local.js'
+import {LocalBackend} from '../backend/local/backend.js'
 import {ConnectionProblemError, InputError} from '../errors.js'
 import type {Logger} from '../log.js'
-import {formatHostPort, type NetAddr} from './addr.js'
+import {formatHostPort, type NetAddr} from '../net/addr.js'
 import {adminRoutes} from './admin-routes.js'
 import {botRoutes} from './bot-routes.js'
 import {authenticateCaller, describeCaller, type ApiCaller} from './callers.js'
@@ -19,7 +19,7 @@ import {minClientVersion} from './ping.js'
 import {publicRoutes} from './public-routes.js'
 import type {Route} from './router.js'
 import {serverCertHosts, serverTls} from './server-tls.js'
-import {caPin} from './tls.js'
+import {caPin} from '../net/ca-pin.js'
 
 export interface StartServerOptions {
   readonly version: string

@@ -8,7 +8,7 @@
  */
 import {createHash} from 'node:crypto'
 import {BadParameterError} from '../errors.js'
-import {parseHostPort} from './addr.js'
+import {parseHostPort} from '../net/addr.js'
 import {dialPresentedChain, type DialTarget} from './presented-chain.js'
 import type {Route} from './router.js'
 

@@ -1,12 +1,10 @@
 /**
- * TLS material for the server: the `https_keypairs` PEM files, and the CA pin clients use to trust a
- * cluster before they hold its CA (`tctl status` prints it; `tbot --ca-pin` and join flows check it).
+ * TLS material for the server: the `https_keypairs` PEM files.
  */
-import {createHash, createPrivateKey, X509Certificate} from 'node:crypto'
+import {createPrivateKey, X509Certificate} from 'node:crypto'
 import {readInputFile} from '../input-file.js'
 import {decodePemBlocks} from '../ca/pem.js'
-import {children, expectTag, readTlv, whole} from '../ca/der-reader.js'
-import {BadParameterError, InputError} from '../errors.js'
+import {InputError} from '../errors.js'
 import type {KeyPairFiles} from './config.js'
 
 export interface TlsKeyPair {
@@ -46,33 +44,4 @@ function parseCertificate(der: Buffer, file: string): X509Certificate {
   } catch (err) {
     throw new InputError({file}, 'a CERTIFICATE block does not parse as X.509', {cause: err})
   }
-}
-
-/**
- * The CA pin `sha256:<hex>`: SHA-256 over the certificate's SubjectPublicKeyInfo exactly as encoded in
- * the certificate, lowercase hex, as Teleport's `utils.CalculateSPKI` (lib/utils/spki.go). Accepts DER,
- * PEM (the first certificate) or a parsed certificate.
- */
-export function caPin(cert: Buffer | string | X509Certificate): string {
-  return 'sha256:' + createHash('sha256').update(subjectPublicKeyInfo(certificateDer(cert))).digest('hex')
-}
-
-/** The raw SubjectPublicKeyInfo bytes of a DER certificate (Go's RawSubjectPublicKeyInfo). */
-export function subjectPublicKeyInfo(certDer: Buffer): Buffer {
-  try {
-    const [tbs] = children(expectTag(readTlv(certDer, 0), 0x30, 'Certificate'))
-    const fields = children(expectTag(tbs, 0x30, 'TBSCertificate'))
-    const first = fields[0]?.tag === 0xa0 ? 1 : 0 // [0] version is optional (v1 certificates)
-    return Buffer.from(whole(expectTag(fields[first + 5], 0x30, 'subjectPublicKeyInfo')))
-  } catch (err) {
-    throw new BadParameterError(`not a DER certificate: ${(err as Error).message}`, {cause: err})
-  }
-}
-
-function certificateDer(cert: Buffer | string | X509Certificate): Buffer {
-  if (cert instanceof X509Certificate) return cert.raw
-  if (Buffer.isBuffer(cert)) return cert
-  const block = decodePemBlocks(cert).find((b) => b.type === 'CERTIFICATE')
-  if (block === undefined) throw new BadParameterError('no CERTIFICATE PEM block found')
-  return block.der
 }

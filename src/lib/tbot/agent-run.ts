@@ -8,9 +8,9 @@ import {BadParameterError, errorFromCode, isSvidkitError, SvidkitError} from '..
 import type {Logger} from '../log.js'
 import {defaultBackoff, identityRenewalDelay} from './backoff.js'
 import type {Clock} from './clock.js'
-import {isOutputService, X509_OUTPUT_TYPE, type DestinationConfig, type TbotConfig, type WorkloadApiConfig} from './config-types.js'
+import {isOutputService, X509_OUTPUT_TYPE, type DestinationConfig, type TbotConfig, type WorkloadApiConfig} from './config/types.js'
 import type {Destination} from './destination.js'
-import type {BotSession} from './issuer.js'
+import type {BotSession} from '../issuance/contract.js'
 import {RenewalLoop, runWithRetries, type LoopTask} from './loop.js'
 import {createOutputService, type OutputService} from './services.js'
 

@@ -13,9 +13,10 @@
 import type {Logger} from '../log.js'
 import {startConfig, runOneshot, type RunContext, type RunningConfig, type StartWorkloadApi} from './agent-run.js'
 import {systemClock, type Clock} from './clock.js'
-import type {DestinationConfig, TbotConfig} from './config-types.js'
+import type {DestinationConfig, TbotConfig} from './config/types.js'
 import type {Destination} from './destination.js'
-import type {BotSession, ConnectBot} from './issuer.js'
+import type {BotSession} from '../issuance/contract.js'
+import type {ConnectTbot} from './connect.js'
 
 export type {RunningService, StartWorkloadApi, WorkloadApiStartContext} from './agent-run.js'
 
@@ -28,7 +29,7 @@ export interface SignalSource {
 }
 
 export interface AgentDeps {
-  readonly connect: ConnectBot
+  readonly connect: ConnectTbot
   readonly log: Logger
   /** Re-reads the config on SIGHUP (same source as at start: file + flags). */
   readonly loadConfig?: () => Promise<TbotConfig>

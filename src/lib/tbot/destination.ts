@@ -23,7 +23,7 @@ import {promises as fs, constants as fsc, renameSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {BadParameterError} from '../errors.js'
 import {stageFile, syncDir, type StagedFile} from '../storage/atomic.js'
-import type {DestinationConfig, SymlinkPolicy} from './config-types.js'
+import type {DestinationConfig, SymlinkPolicy} from './config/types.js'
 
 /** Artifact file names, exactly as Teleport's code writes them (not as its docs say). */
 export const SVID_PEM = 'svid.pem'

@@ -13,9 +13,9 @@ import {X509Certificate, generateKeyPair} from 'node:crypto'
 import {promisify} from 'node:util'
 import {BadParameterError} from '../errors.js'
 import type {Logger} from '../log.js'
-import {JWT_OUTPUT_TYPE, type JwtOutputConfig, type OutputServiceConfig, type X509OutputConfig} from './config-types.js'
+import {JWT_OUTPUT_TYPE, type JwtOutputConfig, type OutputServiceConfig, type X509OutputConfig} from './config/types.js'
 import {JWT_SVID, openDestination, SVID_BUNDLE_PEM, SVID_KEY_PEM, SVID_PEM, type Destination} from './destination.js'
-import type {BotSession, CredentialMeta, TrustBundle} from './issuer.js'
+import type {BotSession, CredentialMeta, TrustBundle} from '../issuance/contract.js'
 
 export interface GenerationResult {
   readonly spiffeId: string

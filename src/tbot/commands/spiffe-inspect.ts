@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../lib/cli/base.js'
+import {BaseCommand} from '../../cli/base.js'
 
 export default class SpiffeInspect extends BaseCommand {
   static override summary = 'Inspects a SPIFFE Workload API endpoint to ensure it is working correctly.'

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../lib/cli/base.js'
-import {runTbotStart, sharedStartFlags, startFlagsFrom} from '../../lib/cli/tbot-start.js'
+import {BaseCommand} from '../../cli/base.js'
+import {runTbotStart, sharedStartFlags, startFlagsFrom} from '../../cli/tbot-start.js'
 
 export default class Start extends BaseCommand {
   static override summary = 'Start tbot with a config file: keep the configured outputs and services running.'

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {adminFlags, openAdmin} from '../../lib/cli/admin.js'
-import {BaseCommand} from '../../lib/cli/base.js'
-import {getResources} from '../../lib/cli/get.js'
+import {adminFlags, openAdmin} from '../../cli/admin.js'
+import {BaseCommand} from '../../cli/base.js'
+import {getResources} from '../../cli/get.js'
 
 export default class Get extends BaseCommand {
   static override summary = 'Print a YAML declaration of various cluster resources.'

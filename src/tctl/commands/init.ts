@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {adminFlags} from '../../lib/cli/admin.js'
-import {BaseCommand} from '../../lib/cli/base.js'
-import {initCluster} from '../../lib/cli/init.js'
+import {adminFlags} from '../../cli/admin.js'
+import {BaseCommand} from '../../cli/base.js'
+import {initCluster} from '../../cli/init.js'
 
 export default class Init extends BaseCommand {
   static override summary = 'Create the local cluster: its data directory and certificate authorities.'

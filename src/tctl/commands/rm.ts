@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
-import {adminFlags, openAdmin} from '../../lib/cli/admin.js'
-import {BaseCommand} from '../../lib/cli/base.js'
-import {refForDelete} from '../../lib/cli/resource-ref.js'
-import {deletedMessage} from '../../lib/cli/resource-views.js'
+import {adminFlags, openAdmin} from '../../cli/admin.js'
+import {BaseCommand} from '../../cli/base.js'
+import {refForDelete} from '../../cli/resource-ref.js'
+import {deletedMessage} from '../../cli/resource-views.js'
 
 export default class Rm extends BaseCommand {
   static override summary = 'Delete a resource.'

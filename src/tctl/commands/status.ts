@@ -1,7 +1,7 @@
-import {adminFlags, formatFlag, openAdmin} from '../../lib/cli/admin.js'
-import {BaseCommand} from '../../lib/cli/base.js'
-import {statusText} from '../../lib/cli/status-view.js'
-import {toJson, toYamlDocuments} from '../../lib/cli/output.js'
+import {adminFlags, formatFlag, openAdmin} from '../../cli/admin.js'
+import {BaseCommand} from '../../cli/base.js'
+import {statusText} from '../../cli/status-view.js'
+import {toJson, toYamlDocuments} from '../../cli/output.js'
 
 export default class Status extends BaseCommand {
   static override summary = 'Report cluster status: name, version, CA pin and resource counts.'

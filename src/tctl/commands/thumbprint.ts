@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {remoteFlags} from '../../lib/cli/admin.js'
-import {BaseCommand} from '../../lib/cli/base.js'
-import type {ConfiguredServerFlags} from '../../lib/transport/configured-server.js'
+import {remoteFlags} from '../../cli/admin.js'
+import {BaseCommand} from '../../cli/base.js'
+import type {ConfiguredServerFlags} from '../../lib/net/configured-server.js'
 
 export default class Thumbprint extends BaseCommand {
   static override summary = 'Print the OIDC thumbprint AWS IAM asks for: SHA-1 of the last certificate a TLS server presents.'
@@ -37,11 +37,11 @@ async function dial(address: string, timeoutMs: number): Promise<string> {
 }
 
 async function fromConfiguredServer(flags: ConfiguredServerFlags, timeoutMs: number): Promise<string> {
-  const {configuredAuthServer} = await import('../../lib/transport/configured-server.js')
+  const {configuredAuthServer} = await import('../../lib/net/configured-server.js')
   const {BadParameterError, ConnectionProblemError} = await import('../../lib/errors.js')
   const server = await configuredAuthServer(flags)
   if (server === undefined) throw new BadParameterError('no auth server configured; pass a URL')
-  const {HttpsJsonClient} = await import('../../lib/transport/https-client.js')
+  const {HttpsJsonClient} = await import('../../lib/net/https-client.js')
   const client = await HttpsJsonClient.create({timeoutMs, ...server})
   try {
     const value = await client.get('/webapi/thumbprint')

@@ -1,4 +1,4 @@
-import {BaseCommand} from '../../lib/cli/base.js'
+import {BaseCommand} from '../../cli/base.js'
 
 export default class Version extends BaseCommand {
   static override summary = 'Print the version of the tctl binary.'

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../lib/cli/base.js'
+import {BaseCommand} from '../../cli/base.js'
 
 export default class Start extends BaseCommand {
   static override summary = 'Start the auth and proxy service: the public OIDC and SPIFFE endpoints and the API for tctl and tbot.'

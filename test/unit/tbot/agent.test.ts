@@ -9,10 +9,10 @@ import {AccessDeniedError, ConnectionProblemError} from '../../../src/lib/errors
 import {createLogger} from '../../../src/lib/log.js'
 import {runAgent, sameConnection, type AgentDeps, type RunningService, type WorkloadApiStartContext} from '../../../src/lib/tbot/agent.js'
 import {ManualClock} from '../../../src/lib/tbot/clock.js'
-import {parseTbotConfig} from '../../../src/lib/tbot/config.js'
-import type {DestinationConfig, TbotConfig} from '../../../src/lib/tbot/config-types.js'
+import {parseTbotConfig} from '../../../src/lib/tbot/config/load.js'
+import type {DestinationConfig, TbotConfig} from '../../../src/lib/tbot/config/types.js'
 import {MemoryDestination, type Artifact, type Destination} from '../../../src/lib/tbot/destination.js'
-import type {ConnectBot} from '../../../src/lib/tbot/issuer.js'
+import type {ConnectTbot} from '../../../src/lib/tbot/connect.js'
 import {FakeSession, makeCa, type TestCa} from './fake-session.js'
 
 let root = ''
@@ -50,7 +50,7 @@ function harness(overrides: Partial<AgentDeps> = {}): Harness {
   const signals = new EventEmitter()
   const lines: string[] = []
   const sessions: FakeSession[] = []
-  const connect: ConnectBot = async () => {
+  const connect: ConnectTbot = async () => {
     const session = new FakeSession(ca, undefined, () => clock.now())
     sessions.push(session)
     return session
@@ -97,7 +97,7 @@ describe('runAgent: oneshot', () => {
   it('fails with the first failure, naming the service, and keeps the error code', async () => {
     const config = await parseTbotConfig(configYaml(x509Service(freshDir()) + jwtService(freshDir()), 'oneshot: true\n'))
     const h = harness()
-    const connect: ConnectBot = async (c, d) => {
+    const connect: ConnectTbot = async (c, d) => {
       const s = (await h.deps.connect(c, d)) as FakeSession
       s.overrides.x509 = async () => []
       return s
@@ -198,7 +198,7 @@ describe('runAgent: long-running', () => {
     const config = await parseTbotConfig(configYaml(x509Service(freshDir())))
     const h = harness()
     let failures = 0
-    const connect: ConnectBot = async (c, d) => {
+    const connect: ConnectTbot = async (c, d) => {
       const s = (await h.deps.connect(c, d)) as FakeSession
       s.overrides.x509 = async (req) => {
         if (failures++ < 2) throw new ConnectionProblemError('auth server unreachable')
@@ -223,7 +223,7 @@ describe('runAgent: long-running', () => {
     const h = harness()
     let granted = false
     const renewalsSeen: number[] = []
-    const connect: ConnectBot = async (c, d) => {
+    const connect: ConnectTbot = async (c, d) => {
       const s = (await h.deps.connect(c, d)) as FakeSession
       s.overrides.x509 = async (req) => {
         renewalsSeen.push(s.renewals)

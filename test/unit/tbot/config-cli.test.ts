@@ -4,8 +4,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {InputError} from '../../../src/lib/errors.js'
-import {buildTbotConfig, parseLabelSpec, type BuildConfigInput, type StartFlags} from '../../../src/lib/tbot/config-cli.js'
-import type {JwtOutputConfig, WorkloadApiConfig, X509OutputConfig} from '../../../src/lib/tbot/config-types.js'
+import {buildTbotConfig, parseLabelSpec, type BuildConfigInput, type StartFlags} from '../../../src/lib/tbot/config/one-line.js'
+import type {JwtOutputConfig, WorkloadApiConfig, X509OutputConfig} from '../../../src/lib/tbot/config/types.js'
 
 const SHARED: StartFlags = {proxyServer: 'example.teleport.sh:443', token: 'tok'}
 

@@ -4,8 +4,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {InputError} from '../../../src/lib/errors.js'
-import {loadTbotConfig, parseTbotConfig, requireJoinToken} from '../../../src/lib/tbot/config.js'
-import type {JwtOutputConfig, WorkloadApiConfig, X509OutputConfig} from '../../../src/lib/tbot/config-types.js'
+import {loadTbotConfig, parseTbotConfig, requireJoinToken} from '../../../src/lib/tbot/config/load.js'
+import type {JwtOutputConfig, WorkloadApiConfig, X509OutputConfig} from '../../../src/lib/tbot/config/types.js'
 
 const HEAD = `version: v2
 proxy_server: example.teleport.sh:443

@@ -15,7 +15,7 @@ import type {
   JwtSvidCredential,
   X509SvidCredential,
   TrustBundle,
-} from '../../../src/lib/tbot/issuer.js'
+} from '../../../src/lib/issuance/contract.js'
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0])
 

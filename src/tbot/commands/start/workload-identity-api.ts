@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../../lib/cli/base.js'
-import {selectorFlags} from '../../../lib/cli/selectors.js'
-import {runTbotStart, sharedStartFlags, startFlagsFrom} from '../../../lib/cli/tbot-start.js'
+import {BaseCommand} from '../../../cli/base.js'
+import {selectorFlags} from '../../../cli/selectors.js'
+import {runTbotStart, sharedStartFlags, startFlagsFrom} from '../../../cli/tbot-start.js'
 
 export default class StartApi extends BaseCommand {
   static override summary = 'Start tbot serving the SPIFFE Workload API on a Unix socket (or tcp://IP:PORT).'

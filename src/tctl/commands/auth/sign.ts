@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {dataDirFlag} from '../../../lib/cli/admin.js'
-import {BaseCommand} from '../../../lib/cli/base.js'
-import {resolveDataDir} from '../../../lib/cluster/data-dir.js'
+import {dataDirFlag} from '../../../cli/admin.js'
+import {BaseCommand} from '../../../cli/base.js'
+import {resolveDataDir} from '../../../lib/backend/local/data-dir.js'
 import {parseDuration} from '../../../lib/duration.js'
 
 export default class AuthSign extends BaseCommand {
@@ -24,7 +24,7 @@ export default class AuthSign extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(AuthSign)
-    const {signIdentityFile} = await import('../../../lib/cli/auth-sign.js')
+    const {signIdentityFile} = await import('../../../cli/auth-sign.js')
     await signIdentityFile({
       dataDir: resolveDataDir(flags['data-dir']), user: flags.user, ttlMs: parseDuration(flags.ttl), out: flags.out, overwrite: flags.overwrite,
     })

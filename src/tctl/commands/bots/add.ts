@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
-import {adminFlags, openAdmin, startHint} from '../../../lib/cli/admin.js'
-import {BaseCommand} from '../../../lib/cli/base.js'
-import {botAddedJson, botAddedText} from '../../../lib/cli/bot-views.js'
-import {splitList} from '../../../lib/cli/lists.js'
-import {toJson} from '../../../lib/cli/output.js'
+import {adminFlags, openAdmin, startHint} from '../../../cli/admin.js'
+import {BaseCommand} from '../../../cli/base.js'
+import {botAddedJson, botAddedText} from '../../../cli/bot-views.js'
+import {splitList} from '../../../cli/lists.js'
+import {toJson} from '../../../cli/output.js'
 import {parseDuration} from '../../../lib/duration.js'
 
 export default class BotsAdd extends BaseCommand {

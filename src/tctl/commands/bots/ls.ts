@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {adminFlags, openAdmin} from '../../../lib/cli/admin.js'
-import {BaseCommand} from '../../../lib/cli/base.js'
-import {toJson} from '../../../lib/cli/output.js'
-import {botsTable} from '../../../lib/cli/resource-views.js'
+import {adminFlags, openAdmin} from '../../../cli/admin.js'
+import {BaseCommand} from '../../../cli/base.js'
+import {toJson} from '../../../cli/output.js'
+import {botsTable} from '../../../cli/resource-views.js'
 
 export default class BotsLs extends BaseCommand {
   static override summary = 'List all certificate renewal bots registered with the cluster.'

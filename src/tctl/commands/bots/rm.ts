@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
-import {adminFlags, openAdmin} from '../../../lib/cli/admin.js'
-import {BaseCommand} from '../../../lib/cli/base.js'
+import {adminFlags, openAdmin} from '../../../cli/admin.js'
+import {BaseCommand} from '../../../cli/base.js'
 
 export default class BotsRm extends BaseCommand {
   static override summary = 'Permanently remove a certificate renewal bot from the cluster, with its unused join tokens.'

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {adminFlags, openAdmin} from '../../../lib/cli/admin.js'
-import {BaseCommand} from '../../../lib/cli/base.js'
-import {optionalList} from '../../../lib/cli/lists.js'
+import {adminFlags, openAdmin} from '../../../cli/admin.js'
+import {BaseCommand} from '../../../cli/base.js'
+import {optionalList} from '../../../cli/lists.js'
 
 export default class BotsUpdate extends BaseCommand {
   static override summary = "Update an existing bot's roles or logins."

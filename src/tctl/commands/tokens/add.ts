@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {adminFlags, openAdmin, startHint} from '../../../lib/cli/admin.js'
-import {BaseCommand} from '../../../lib/cli/base.js'
-import {tokenAddedText} from '../../../lib/cli/bot-views.js'
-import {toJson, toYamlDocuments} from '../../../lib/cli/output.js'
+import {adminFlags, openAdmin, startHint} from '../../../cli/admin.js'
+import {BaseCommand} from '../../../cli/base.js'
+import {tokenAddedText} from '../../../cli/bot-views.js'
+import {toJson, toYamlDocuments} from '../../../cli/output.js'
 import {parseDuration} from '../../../lib/duration.js'
 import {BadParameterError} from '../../../lib/errors.js'
 

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {adminFlags, openAdmin} from '../../../lib/cli/admin.js'
-import {BaseCommand} from '../../../lib/cli/base.js'
-import {renderTable, toJson, toYamlDocuments} from '../../../lib/cli/output.js'
-import {TOKEN_HEADERS, tokenRows} from '../../../lib/cli/resource-views.js'
+import {adminFlags, openAdmin} from '../../../cli/admin.js'
+import {BaseCommand} from '../../../cli/base.js'
+import {renderTable, toJson, toYamlDocuments} from '../../../cli/output.js'
+import {TOKEN_HEADERS, tokenRows} from '../../../cli/resource-views.js'
 
 export default class TokensLs extends BaseCommand {
   static override summary = 'List invitation tokens.'

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {adminFlags, openIssuer} from '../../../lib/cli/admin.js'
-import {BaseCommand} from '../../../lib/cli/base.js'
-import {exportBundle, type BundleFormat} from '../../../lib/cli/workload-identity.js'
+import {adminFlags, openIssuer} from '../../../cli/admin.js'
+import {BaseCommand} from '../../../cli/base.js'
+import {exportBundle, type BundleFormat} from '../../../cli/workload-identity.js'
 
 export default class ExportBundle extends BaseCommand {
   static override summary = 'Print the trust bundle: the X.509 CA (pem), the JWT keys (jwks), or the SPIFFE bundle (spiffe).'

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {adminFlags, openLocal} from '../../../lib/cli/admin.js'
-import {BaseCommand} from '../../../lib/cli/base.js'
-import {exportOidc} from '../../../lib/cli/workload-identity.js'
+import {adminFlags, openLocal} from '../../../cli/admin.js'
+import {BaseCommand} from '../../../cli/base.js'
+import {exportOidc} from '../../../cli/workload-identity.js'
 
 export default class ExportOidc extends BaseCommand {
   static override summary = 'Write the OIDC discovery document and JWKS for static hosting under the issuer URL.'

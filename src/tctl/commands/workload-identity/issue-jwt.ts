@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {adminFlags, openIssuer} from '../../../lib/cli/admin.js'
-import {BaseCommand} from '../../../lib/cli/base.js'
-import {selectorFlags, selectorFrom} from '../../../lib/cli/selectors.js'
-import {issueToDirectory} from '../../../lib/cli/workload-identity.js'
+import {adminFlags, openIssuer} from '../../../cli/admin.js'
+import {BaseCommand} from '../../../cli/base.js'
+import {selectorFlags, selectorFrom} from '../../../cli/selectors.js'
+import {issueToDirectory} from '../../../cli/workload-identity.js'
 import {parseDuration} from '../../../lib/duration.js'
 
 export default class IssueJwt extends BaseCommand {

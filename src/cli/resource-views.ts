@@ -1,0 +1,69 @@
+/** How each kind reads in `tctl get --format text`, and the success lines tctl prints for it. */
+import type {CreateOutcome} from '../lib/backend/admin-api.js'
+import type {Bot, ProvisionToken, Resource, ResourceKind, Role} from '../lib/resources/types.js'
+import {renderTable} from './output.js'
+
+export function createdMessage(o: CreateOutcome): string {
+  switch (o.kind) {
+    case 'workload_identity': return `Workload Identity "${o.name}" has been created`
+    case 'role': return `role "${o.name}" has been ${o.action}`
+    case 'bot': return `Bot "${o.name}" has been created`
+    case 'token': return `provision_token "${o.name}" has been created`
+  }
+}
+
+export function deletedMessage(kind: ResourceKind, name: string): string {
+  switch (kind) {
+    case 'workload_identity': return `Workload Identity "${name}" has been deleted`
+    case 'role': return `role "${name}" has been deleted`
+    case 'bot': return `Bot "${name}" has been deleted`
+    case 'token': return `token "${name}" has been deleted`
+  }
+}
+
+function roleLabels(role: Role): string {
+  const labels = role.spec.allow?.workload_identity_labels ?? {}
+  return Object.entries(labels).map(([k, v]) => `${k}=${v.join(',')}`).join(' ') || '-'
+}
+
+function roleRules(role: Role): string {
+  return (role.spec.allow?.rules ?? []).map((r) => `${r.resources.join(',')}:${r.verbs.join(',')}`).join(' ') || '-'
+}
+
+export function tokenRows(tokens: readonly ProvisionToken[]): string[][] {
+  return tokens.map((t) => [t.metadata.name, t.spec.roles.join(','), labelsText(t.metadata.labels), expiryText(t.metadata.expires)])
+}
+
+export const TOKEN_HEADERS = ['Token', 'Type', 'Labels', 'Expiry Time (UTC)']
+
+function labelsText(labels: Readonly<Record<string, string>> | undefined): string {
+  return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')
+}
+
+/** `20 Nov 26 17:04 UTC`, Teleport's token expiry format (RFC 822 in UTC). */
+function expiryText(expires: string | undefined): string {
+  if (!expires) return 'never'
+  const d = new Date(expires)
+  const month = d.toLocaleString('en-US', {month: 'short', timeZone: 'UTC'})
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${pad(d.getUTCDate())} ${month} ${pad(d.getUTCFullYear() % 100)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`
+}
+
+/** Per-kind text tables, sorted by name (teleport.md §1 "text"). */
+export function resourcesTable(kind: ResourceKind, resources: readonly Resource[]): string {
+  const sorted = [...resources].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
+  switch (kind) {
+    case 'workload_identity':
+      return renderTable(['Name', 'SPIFFE ID'], sorted.map((r) => [r.metadata.name, r.kind === 'workload_identity' ? r.spec.spiffe.id : '']))
+    case 'bot':
+      return renderTable(['Name', 'Roles'], (sorted as Bot[]).map((b) => [b.metadata.name, b.spec.roles.join(', ')]))
+    case 'role':
+      return renderTable(['Role', 'Workload Identity Labels', 'Rules'], (sorted as Role[]).map((r) => [r.metadata.name, roleLabels(r), roleRules(r)]))
+    case 'token':
+      return renderTable(TOKEN_HEADERS, tokenRows(sorted as ProvisionToken[]))
+  }
+}
+
+export function botsTable(bots: readonly Bot[]): string {
+  return renderTable(['Bot', 'User', 'Roles'], bots.map((b) => [b.metadata.name, b.status?.user_name ?? '', b.spec.roles.join(',')]))
+}

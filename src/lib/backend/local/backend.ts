@@ -1,0 +1,128 @@
+/** The embedded default backend: a data directory on this machine, used in-process. */
+import {FileResourceStore} from '../../storage/file-store.js'
+import type {ResourceStore} from '../../storage/resource-store.js'
+import {RESOURCE_KINDS, type Resource, type ResourceKind, type ResourceOf} from '../../resources/types.js'
+import {type ClusterInfo, type DataDirPaths, openDataDir} from './data-dir.js'
+import {createResources, deleteResource, getResource} from './resources.js'
+import {addBot, deleteBot, updateBot} from './bots.js'
+import {TOKEN_TTL_DEFAULT_MS, makeBotToken, newTokenValue} from './tokens.js'
+import {caPins, initCaMaterial, loadCa} from './ca-files.js'
+import type {Authority} from '../../authority/authority.js'
+import {PolicyCache} from '../../authority/policy.js'
+import type {
+  AddBotRequest, AddBotResult, AddTokenRequest, AdminApi, ClusterStatus, CreateOutcome, UpdateBotRequest, UpdateBotResult,
+} from '../admin-api.js'
+import type {ProvisionToken} from '../../resources/types.js'
+
+export interface LocalBackendOptions {
+  readonly dataDir: string
+  /** Create the data directory on first use (default true). */
+  readonly create?: boolean
+  readonly clusterName?: string
+  /** Stored when the directory is created; when given, also overrides the stored one in this process. */
+  readonly publicAddr?: string
+  readonly now?: () => Date
+  readonly version?: string
+}
+
+export class LocalBackend implements AdminApi {
+  private authorityPromise?: Promise<Authority>
+  /** Issuance reads policy from here; this process's writes invalidate it at once. */
+  readonly policy: PolicyCache
+
+  private constructor(
+    readonly paths: DataDirPaths,
+    readonly info: ClusterInfo,
+    readonly store: ResourceStore,
+    private readonly now: () => Date,
+    private readonly version: string,
+  ) {
+    this.policy = new PolicyCache(store)
+  }
+
+  static async open(options: LocalBackendOptions): Promise<LocalBackend> {
+    const now = options.now ?? (() => new Date())
+    const {paths, info: stored} = await openDataDir(options.dataDir, {
+      create: options.create ?? true,
+      clusterName: options.clusterName,
+      publicAddr: options.publicAddr,
+      initCa: initCaMaterial,
+      now,
+    })
+    // A given public address wins over the stored one for this process: the server's config says
+    // where it is reached, and so what its JWT-SVIDs' issuer is (teleport.md §8).
+    const info = options.publicAddr !== undefined ? {...stored, publicAddr: options.publicAddr} : stored
+    return new LocalBackend(paths, info, new FileResourceStore(paths.resources, paths.lock), now, options.version ?? '')
+  }
+
+  get clusterName(): string {
+    return this.info.clusterName
+  }
+
+  get clock(): () => Date {
+    return this.now
+  }
+
+  /** The Authority over this data directory (loads the CA keys on first use, not before). */
+  authority(): Promise<Authority> {
+    this.authorityPromise ??= (async () => {
+      const [{Authority}, {FileAuditLog}, {issuerUrl}, ca] = await Promise.all([
+        import('../../authority/authority.js'), import('../../authority/audit.js'), import('../../oidc.js'), loadCa(this.paths),
+      ])
+      const issuer = issuerUrl(this.info.publicAddr ?? this.info.clusterName)
+      return new Authority({ca, policy: this.policy, audit: new FileAuditLog(this.paths.auditLog), issuer, now: this.now})
+    })()
+    return this.authorityPromise
+  }
+
+  private async written<T>(result: Promise<T>): Promise<T> {
+    try {
+      return await result
+    } finally {
+      this.policy.invalidate()
+    }
+  }
+
+  async status(): Promise<ClusterStatus> {
+    const counts = Object.fromEntries(
+      await Promise.all(RESOURCE_KINDS.map(async (k) => [k, (await this.store.list(k)).length] as const)),
+    ) as Record<ResourceKind, number>
+    return {clusterName: this.clusterName, version: this.version, caPins: await caPins(this.paths), counts}
+  }
+
+  createResources(resources: readonly Resource[], options: {force: boolean}): Promise<CreateOutcome[]> {
+    return this.written(createResources(this.store, resources, options))
+  }
+
+  getResource<K extends ResourceKind>(kind: K, name: string): Promise<ResourceOf<K>> {
+    return getResource(this.store, kind, name)
+  }
+
+  listResources<K extends ResourceKind>(kind: K): Promise<ResourceOf<K>[]> {
+    return this.store.list(kind)
+  }
+
+  deleteResource(kind: ResourceKind, name: string): Promise<void> {
+    return this.written(kind === 'bot' ? deleteBot(this.store, name) : deleteResource(this.store, kind, name))
+  }
+
+  addBot(request: AddBotRequest): Promise<AddBotResult> {
+    return this.written(addBot(this.store, request, this.now()))
+  }
+
+  updateBot(request: UpdateBotRequest): Promise<UpdateBotResult> {
+    return this.written(updateBot(this.store, request))
+  }
+
+  deleteBot(name: string): Promise<void> {
+    return this.written(deleteBot(this.store, name))
+  }
+
+  async addToken(request: AddTokenRequest): Promise<ProvisionToken> {
+    // The bot need not exist yet: `tctl bots add NAME --token=T` may follow. Joining checks it.
+    return this.store.transact(async (tx) => {
+      const token = makeBotToken(request.botName, request.ttlMs ?? TOKEN_TTL_DEFAULT_MS, this.now(), request.value ?? newTokenValue())
+      return tx.put(token)
+    })
+  }
+}

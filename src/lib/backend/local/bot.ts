@@ -1,0 +1,150 @@
+/**
+ * tbot on the local backend: the bot joins and renews through the data directory's Authority,
+ * in-process, exactly as it would through the server — it spends its single-use token once, keeps
+ * its identity (certificate + key) in `storage`, and renews it before it expires and at each start
+ * with a stored identity. SVIDs are issued with the identity's roles (authority/caller.ts), which are
+ * the bot's roles as of its latest join or renewal.
+ */
+import {X509Certificate, createPrivateKey, generateKeyPairSync, type KeyObject} from 'node:crypto'
+import type {Authority} from '../../authority/authority.js'
+import type {CaMaterial} from '../../ca/ca-material.js'
+import {IDENTITY_FILE, decodeIdentityFile, encodeIdentityFile, identityFromKey} from '../identity-file.js'
+import {joinBot, renewBot, verifyBotCertificate} from '../../authority/bot-identity.js'
+import type {Caller} from '../../authority/caller.js'
+import {trustBundle} from '../../authority/trust.js'
+import {SvidkitError} from '../../errors.js'
+import type {Logger} from '../../log.js'
+import type {BotSession, BotStorage, ConnectBot, IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, X509SvidCredential} from '../../issuance/contract.js'
+import {LocalBackend} from './backend.js'
+
+interface StoredIdentity {
+  readonly certDer: Buffer
+  readonly key: KeyObject
+}
+
+/** The same identity file a remote bot keeps (identity-file.ts): key, certificate, the cluster's TLS CA. */
+function encodeIdentity(id: StoredIdentity, ca: CaMaterial): string {
+  return encodeIdentityFile(identityFromKey(id.key, id.certDer, [ca.botCa.certDer]))
+}
+
+function decodeIdentity(text: string): StoredIdentity | undefined {
+  try {
+    const file = decodeIdentityFile(text, IDENTITY_FILE)
+    return {certDer: new X509Certificate(file.certPem).raw, key: createPrivateKey(file.keyPem)}
+  } catch {
+    return undefined
+  }
+}
+
+class LocalBotSession implements BotSession {
+  private caller: Caller & {kind: 'bot'}
+  private expiresAt: Date
+
+  constructor(
+    private readonly backend: LocalBackend,
+    private readonly authority: Authority,
+    private readonly storage: BotStorage,
+    private identity: StoredIdentity,
+    private readonly ttlMs: number,
+  ) {
+    this.caller = verifyBotCertificate(authority.ca, identity.certDer, backend.clock())
+    this.expiresAt = new Date(new X509Certificate(identity.certDer).validTo)
+  }
+
+  /** The identity must still be valid at each use: an expired one is refused, as the server would. */
+  private currentCaller(): Caller {
+    this.caller = verifyBotCertificate(this.authority.ca, this.identity.certDer, this.backend.clock())
+    return this.caller
+  }
+
+  issueX509Svids(request: IssueX509Request): Promise<readonly X509SvidCredential[]> {
+    return this.authority.issueX509Svids({
+      caller: this.currentCaller(), selector: request.selector, publicKey: request.publicKeyDer, ttlMs: request.ttlMs,
+      ...(request.workloadAttrs ? {workloadAttrs: request.workloadAttrs} : {}),
+    })
+  }
+
+  issueJwtSvids(request: IssueJwtRequest): Promise<readonly JwtSvidCredential[]> {
+    return this.authority.issueJwtSvids({
+      caller: this.currentCaller(), selector: request.selector, audiences: request.audiences, ttlMs: request.ttlMs,
+      ...(request.workloadAttrs ? {workloadAttrs: request.workloadAttrs} : {}),
+    })
+  }
+
+  async trustBundle(): Promise<TrustBundle> {
+    return trustBundle(this.authority.ca)
+  }
+
+  async renew(): Promise<void> {
+    const key = generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey
+    const cert = await renewBot(this.authority.ca, this.backend.store, this.identity.certDer, key, this.ttlMs, this.backend.clock)
+    await saveIdentity(this.storage, {certDer: cert.certDer, key}, this.authority.ca)
+    this.identity = {certDer: cert.certDer, key}
+    this.caller = verifyBotCertificate(this.authority.ca, cert.certDer, this.backend.clock())
+    this.expiresAt = cert.expiresAt
+  }
+
+  identityExpiresAt(): Date {
+    return this.expiresAt
+  }
+
+  close(): Promise<void> {
+    return this.authority.flush()
+  }
+}
+
+async function saveIdentity(storage: BotStorage, id: StoredIdentity, ca: CaMaterial): Promise<void> {
+  await storage.write([{name: IDENTITY_FILE, data: encodeIdentity(id, ca)}])
+}
+
+/** A stored identity still usable for renewal, or undefined (then the bot joins with its token). */
+async function loadUsableIdentity(storage: BotStorage, authority: Authority, now: Date, log: Logger): Promise<StoredIdentity | undefined> {
+  const raw = await storage.read(IDENTITY_FILE)
+  if (!raw) return undefined
+  const identity = decodeIdentity(Buffer.from(raw).toString('utf8'))
+  if (!identity) {
+    log.warn('Stored bot identity is unreadable; joining again', {storage: storage.description})
+    return undefined
+  }
+  try {
+    verifyBotCertificate(authority.ca, identity.certDer, now)
+    return identity
+  } catch (err) {
+    log.warn('Stored bot identity cannot be used; joining again', {reason: (err as Error).message})
+    return undefined
+  }
+}
+
+/** ConnectBot for the local backend over `dataDir` (which must already hold a cluster). */
+export function connectLocalBot(dataDir: string): ConnectBot {
+  return async ({storage, joinToken, credentialTtlMs}, deps) => {
+    const backend = await LocalBackend.open({dataDir, create: false})
+    const authority = await backend.authority()
+    let identity = await loadUsableIdentity(storage, authority, backend.clock(), deps.log)
+    if (!identity) {
+      const token = joinToken()
+      const key = generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey
+      try {
+        const cert = await joinBot(authority.ca, backend.store, token, key, credentialTtlMs, backend.clock)
+        identity = {certDer: cert.certDer, key}
+      } catch (err) {
+        if (err instanceof SvidkitError) throw new SvidkitError(err.code, `joining the cluster failed: ${err.message}`, {cause: err})
+        throw err
+      }
+      await saveIdentity(storage, identity, authority.ca)
+      deps.log.info('Joined the cluster', {cluster: backend.clusterName, storage: storage.description})
+      return new LocalBotSession(backend, authority, storage, identity, credentialTtlMs)
+    }
+    // A stored identity carries the roles the bot had when it was issued: renew it at once (as
+    // Teleport's tbot does on start) so this run acts with the bot's roles as they are now.
+    const session = new LocalBotSession(backend, authority, storage, identity, credentialTtlMs)
+    try {
+      await session.renew()
+    } catch (err) {
+      if (err instanceof SvidkitError) throw new SvidkitError(err.code, `renewing the stored bot identity failed: ${err.message}`, {cause: err})
+      throw err
+    }
+    deps.log.info('Renewed the stored bot identity', {cluster: backend.clusterName, storage: storage.description, expires: session.identityExpiresAt()})
+    return session
+  }
+}

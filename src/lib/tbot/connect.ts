@@ -1,0 +1,30 @@
+/**
+ * From tbot's configuration to a connected bot: the storage destination, the join secret and the
+ * backend (the server named by `auth_server`/`proxy_server`, else the local data directory). The
+ * backends themselves know nothing of tbot's config (issuance/contract.ts is all they share).
+ */
+import type {BotSession, ConnectDeps} from '../issuance/contract.js'
+import {serverUrl} from '../net/server-url.js'
+import {requireJoinToken} from './config/load.js'
+import type {TbotConfig} from './config/types.js'
+import {openDestination} from './destination.js'
+
+/** Connects the bot a configuration describes; the agent calls it again when connection settings change. */
+export type ConnectTbot = (config: TbotConfig, deps: ConnectDeps) => Promise<BotSession>
+
+/** `dataDir` is used when the configuration names no server. */
+export function connectTbot(dataDir: string): ConnectTbot {
+  return async (config, deps) => {
+    const storage = openDestination(config.storage)
+    await storage.init()
+    const connection = {storage, joinToken: () => requireJoinToken(config), credentialTtlMs: config.credentialTtlMs}
+    const server = config.authServer ?? config.proxyServer
+    if (server !== undefined) {
+      const {connectRemoteBot} = await import('../backend/remote/bot.js')
+      const {insecure, source, onboarding: {caPath, caPins}} = config
+      return connectRemoteBot({url: serverUrl(server), trust: {source, insecure, caPath, caPins}})(connection, deps)
+    }
+    const {connectLocalBot} = await import('../backend/local/bot.js')
+    return connectLocalBot(dataDir)(connection, deps)
+  }
+}
