@@ -4,7 +4,7 @@
  * certificates (which the holder trusts the server by). Written 0600; the key never leaves it.
  */
 import {X509Certificate, createPrivateKey, type KeyObject} from 'node:crypto'
-import {readInputFile} from '../input-file.js'
+import {readInputFile} from '../input/read-file.js'
 import {decodePemBlocks, toPem} from '../ca/pem.js'
 import {InputError} from '../errors.js'
 

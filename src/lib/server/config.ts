@@ -15,7 +15,7 @@
  * ssh_service: {enabled: no}
  * ```
  */
-import {readInputFile} from '../input-file.js'
+import {readInputFile} from '../input/read-file.js'
 import {parseDocument} from 'yaml'
 import {BadParameterError, InputError} from '../errors.js'
 import {parseLogFormat, parseLogLevel, type LogFormat, type LogLevel} from '../log.js'

@@ -2,7 +2,7 @@
  * TLS material for the server: the `https_keypairs` PEM files.
  */
 import {createPrivateKey, X509Certificate} from 'node:crypto'
-import {readInputFile} from '../input-file.js'
+import {readInputFile} from '../input/read-file.js'
 import {decodePemBlocks} from '../ca/pem.js'
 import {InputError} from '../errors.js'
 import type {KeyPairFiles} from './config.js'

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {adminFlags, openAdmin} from '../../cli/admin.js'
 import {BaseCommand} from '../../cli/base.js'
 import {createdMessage} from '../../cli/resource-views.js'
-import {readResourceInput} from '../../lib/resources/input.js'
+import {readResourceInput} from '../../lib/input/resource-input.js'
 import {parseResources} from '../../lib/resources/parse.js'
 import {validateExpression} from '../../lib/authz/expression/index.js'
 

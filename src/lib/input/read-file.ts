@@ -1,6 +1,6 @@
 /** Reading a file the user named (a config, key pair, identity file), failing with one line naming it. */
 import {readFile} from 'node:fs/promises'
-import {InputError} from './errors.js'
+import {InputError} from '../errors.js'
 
 /** `<file>: cannot read <what>: no such file` (or the system's reason). */
 export async function readInputFile(path: string, what?: string): Promise<string> {

@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 import {InputError} from '../../../src/lib/errors.js'
-import {MAX_RESOURCE_INPUT_BYTES, readResourceInput} from '../../../src/lib/resources/input.js'
+import {MAX_RESOURCE_INPUT_BYTES, readResourceInput} from '../../../src/lib/input/resource-input.js'
 
 let dir = ''
 before(async () => {
