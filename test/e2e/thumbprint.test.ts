@@ -1,5 +1,5 @@
 /**
- * The AWS OIDC thumbprint (teleport.md §8) against real TLS servers on 127.0.0.1, compared with what
+ * The AWS OIDC thumbprint (Teleport's lib/integrations/awsoidc/idp_thumbprint.go) against real TLS servers on 127.0.0.1, compared with what
  * `openssl s_client -showcerts` sees and `openssl x509 -fingerprint -sha1` computes, through the library,
  * the server's /webapi/thumbprint route and the real `tctl thumbprint` binary.
  */
@@ -11,8 +11,8 @@ import {join} from 'node:path'
 import {createServer, type Server, type TlsOptions} from 'node:tls'
 import {after, before, describe, it} from 'node:test'
 import {HttpServer} from '../../src/lib/server/http.js'
-import {computeThumbprint, fetchThumbprint, thumbprintRoute} from '../../src/lib/server/thumbprint.js'
-import {dialPresentedChain} from '../../src/lib/server/presented-chain.js'
+import {computeThumbprint, dialPresentedChain, fetchThumbprint} from '../../src/lib/net/thumbprint-dial.js'
+import {thumbprintRoute} from '../../src/lib/server/thumbprint.js'
 import {HttpsJsonClient} from '../../src/lib/net/https-client.js'
 import {cliEnv, start} from '../helpers/cli.js'
 import {tempDir} from '../helpers/tmp.js'
@@ -50,12 +50,14 @@ let root: TestCert
 let intermediate: TestCert
 let leaf: TestCert
 let selfSigned: TestCert
+let unrelated: TestCert
 
 before(async () => {
   root = await makeRootCa('thumb-root')
   intermediate = await makeIntermediateCa('thumb-intermediate', root)
   leaf = await makeServerCert(intermediate)
   selfSigned = await makeSelfSignedServerCert()
+  unrelated = await makeRootCa('thumb-unrelated')
 })
 
 for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
@@ -67,11 +69,12 @@ for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
     })
     after(() => server.close())
 
-    it('reads the chain exactly as openssl s_client -showcerts shows it', async () => {
+    it('reads the chain exactly as openssl s_client -showcerts shows it: leaf and intermediate, no root', async () => {
       const ours = await dialPresentedChain({host: '127.0.0.1', port}, {timeoutMs: 10_000})
       const theirs = (await opensslPresentedChain(port)).map(derOf)
       assert.equal(theirs.length, 2)
       assert.deepEqual(ours, theirs)
+      assert.deepEqual(ours, [leaf.der, intermediate.der])
     })
 
     it('is the SHA-1 of the intermediate, as openssl computes it', async () => {
@@ -93,6 +96,18 @@ describe('thumbprint of an unusual chain', () => {
       assert.equal(theirs.length, 3)
       assert.deepEqual(await dialPresentedChain({host: '127.0.0.1', port}, {timeoutMs: 10_000}), theirs.map(derOf))
       assert.equal(await fetchThumbprint(`127.0.0.1:${port}`), await opensslSha1(intermediate.certPem))
+    } finally {
+      server.close()
+    }
+  })
+
+  it('keeps a certificate that issued nothing in the chain (getPeerCertificate(true) would drop it)', async () => {
+    const {server, port} = await tlsServer({cert: leaf.certPem + intermediate.certPem + unrelated.certPem, key: leaf.keyPem})
+    try {
+      const theirs = await opensslPresentedChain(port)
+      assert.deepEqual(theirs.map(derOf), [leaf.der, intermediate.der, unrelated.der])
+      assert.deepEqual(await dialPresentedChain({host: '127.0.0.1', port}, {timeoutMs: 10_000}), theirs.map(derOf))
+      assert.equal(await fetchThumbprint(`127.0.0.1:${port}`), await opensslSha1(theirs[2]!))
     } finally {
       server.close()
     }
@@ -177,6 +192,7 @@ describe('tctl thumbprint (the built binary)', () => {
 
   it('is not fooled by a root the client trusts but the server did not send', async () => {
     // With the root in Node's trust store, getPeerCertificate(true) would append it to the chain.
+    // The chain is leaf + intermediate, so the thumbprint is the intermediate's, not the trusted root's.
     const r = await start('tctl', ['thumbprint', `https://127.0.0.1:${port}`, '--json'], {env: {...cliEnv(), NODE_EXTRA_CA_CERTS: rootFile}}).done
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(JSON.parse(r.stdout), {thumbprint: await opensslSha1(intermediate.certPem)})

@@ -2,7 +2,7 @@
  * The server's TLS certificate: the `https_keypairs` files when configured (a publicly trusted
  * chain, which AWS needs for OIDC), else one issued at start by the cluster's TLS CA for the public
  * address and the loopback names, presented with the CA after it, so a client holding only the CA
- * pin (`tctl status`) can check the chain (transport/pin.ts) and the thumbprint is the CA's.
+ * pin (`tctl status`) can check the chain (net/pin.ts) and the thumbprint is the CA's.
  * Client certificates must chain to the same CA.
  */
 import {generateKeyPairSync} from 'node:crypto'

@@ -4,12 +4,12 @@
  * DER is the SPIFFE library's, ca/parsed-cert.ts.)
  */
 import type {X509Certificate} from 'node:crypto'
-import {formatIp, parseIp} from './ip.js'
+import {canonicalIp} from './ip.js'
 
 export interface SubjectAltNames {
   readonly uris: readonly string[]
   readonly dns: readonly string[]
-  /** In Go's `net.IP.String()` form. */
+  /** In Go's `net.IP.String()` form (Node prints IPv6 SANs uncompressed, `FD00:0:0:0:0:0:0:1`). */
   readonly ips: readonly string[]
 }
 
@@ -29,10 +29,7 @@ export function subjectAltNames(cert: X509Certificate): SubjectAltNames {
     const value = raw.startsWith('"') ? JSON.parse(raw) as string : raw
     if (kind === 'URI') uris.push(value)
     else if (kind === 'DNS') dns.push(value)
-    else if (kind === 'IP Address') {
-      const ip = parseIp(value)
-      ips.push(ip === undefined ? value : formatIp(ip))
-    }
+    else if (kind === 'IP Address') ips.push(canonicalIp(value) ?? value)
   }
   return {uris, dns, ips}
 }

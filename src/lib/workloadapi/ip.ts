@@ -1,87 +1,30 @@
 /**
- * IP literals as Go's `net.ParseIP` reads them and `net.IP.String()` prints them: go-spiffe turns a
- * `tcp://` address into `ip.String():port` (spec/spiffe.md §4.5) and Teleport's spiffe-inspect prints
- * IP SANs the same way (teleport.md §5).
+ * IP literals printed the way Go's `net.IP.String()` prints them: go-spiffe dials a `tcp://` address
+ * as `net.JoinHostPort(ip.String(), port)` (go-spiffe v2 workloadapi/addr.go) and Teleport's
+ * spiffe-inspect prints IP SANs through the same method. node:net's `isIP` decides what is an IP
+ * literal; WHATWG URL's IPv6 serializer compresses the longest zero run as RFC 5952 §4.2 (and Go) do.
  */
+import {isIP} from 'node:net'
 
-/** 4 bytes for a dotted quad, 16 for IPv6; undefined when not an IP literal (no zones, no leading 0s). */
-export function parseIp(text: string): Uint8Array | undefined {
-  return text.includes(':') ? parseIpv6(text) : parseIpv4(text)
+/** IPv4-mapped IPv6 (`::ffff:a.b.c.d`, RFC 4291 §2.5.5.2) as WHATWG URL serializes it. */
+const V4_MAPPED = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/
+
+/** The canonical text of an IP literal, or undefined when `text` is not one (zones included). */
+export function canonicalIp(text: string): string | undefined {
+  // isIP takes an IPv6 zone (`fe80::1%eth0`); Go's net.ParseIP does not.
+  if (text.includes('%')) return undefined
+  const family = isIP(text)
+  if (family === 4) return text // isIP takes only the canonical dotted-decimal form, no leading zeros
+  if (family !== 6) return undefined
+  const compressed = new URL(`http://[${text}]`).hostname.slice(1, -1)
+  const mapped = V4_MAPPED.exec(compressed)
+  if (mapped === null) return compressed
+  // Go prints an IPv4-mapped address as plain IPv4.
+  const [high, low] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)]
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.')
 }
 
-function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.')
-  if (parts.length !== 4) return undefined
-  const out = new Uint8Array(4)
-  for (const [i, part] of parts.entries()) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined
-    const n = Number(part)
-    if (n > 255) return undefined
-    out[i] = n
-  }
-  return out
-}
-
-function parseIpv6(text: string): Uint8Array | undefined {
-  const halves = text.split('::')
-  if (halves.length > 2) return undefined
-  const head = parseGroups(halves[0] ?? '', halves.length === 1)
-  const tail = halves.length === 2 ? parseGroups(halves[1] ?? '', true) : []
-  if (head === undefined || tail === undefined) return undefined
-  const missing = 8 - head.length - tail.length
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined
-  const groups = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail]
-  const out = new Uint8Array(16)
-  groups.forEach((g, i) => {
-    out[2 * i] = g >> 8
-    out[2 * i + 1] = g & 0xff
-  })
-  return out
-}
-
-/** Colon-separated hex groups; the last may be a dotted quad (two groups) when `mayEndInV4`. */
-function parseGroups(text: string, mayEndInV4: boolean): number[] | undefined {
-  if (text === '') return []
-  const parts = text.split(':')
-  const groups: number[] = []
-  for (const [i, part] of parts.entries()) {
-    if (i === parts.length - 1 && mayEndInV4 && part.includes('.')) {
-      const v4 = parseIpv4(part)
-      if (v4 === undefined) return undefined
-      groups.push(((v4[0] as number) << 8) | (v4[1] as number), ((v4[2] as number) << 8) | (v4[3] as number))
-      continue
-    }
-    if (!/^[0-9a-fA-F]{1,4}$/.test(part)) return undefined
-    groups.push(parseInt(part, 16))
-  }
-  return groups
-}
-
-/** Go's `net.IP.String()`: dotted for IPv4 and IPv4-mapped IPv6, else RFC 5952 (longest zero run → ::). */
-export function formatIp(ip: Uint8Array): string {
-  if (ip.length === 4) return Array.from(ip).join('.')
-  if (ip.length !== 16) return '?' + Buffer.from(ip).toString('hex')
-  if (ip.subarray(0, 10).every((b) => b === 0) && ip[10] === 0xff && ip[11] === 0xff) {
-    return Array.from(ip.subarray(12)).join('.')
-  }
-  const groups = Array.from({length: 8}, (_, i) => ((ip[2 * i] as number) << 8) | (ip[2 * i + 1] as number))
-  let bestStart = -1
-  let bestLength = 1
-  for (let i = 0; i < 8; ) {
-    let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLength) {
-      bestStart = i
-      bestLength = j - i
-    }
-    i = j === i ? i + 1 : j
-  }
-  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(':')
-  if (bestStart < 0) return hex(groups)
-  return hex(groups.slice(0, bestStart)) + '::' + hex(groups.slice(bestStart + bestLength))
-}
-
-/** Go's `net.JoinHostPort`: brackets around a host holding a colon. */
+/** `host:port`, bracketing an IPv6 literal (Go's `net.JoinHostPort`). */
 export function joinHostPort(host: string, port: string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }

@@ -32,7 +32,7 @@ export default class Thumbprint extends BaseCommand {
 }
 
 async function dial(address: string, timeoutMs: number): Promise<string> {
-  const {fetchThumbprint} = await import('../../lib/server/thumbprint.js')
+  const {fetchThumbprint} = await import('../../lib/net/thumbprint-dial.js')
   return fetchThumbprint(address, {timeoutMs})
 }
 

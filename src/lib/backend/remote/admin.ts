@@ -1,7 +1,7 @@
 /**
  * The remote backend: AdminApi over HTTPS to the server, authenticated by an admin identity file
  * (`tctl auth sign`). The server runs the LocalBackend, and its typed errors come back as the same
- * classes with the same messages (transport/https-client.ts), so `tctl` prints and exits alike.
+ * classes with the same messages (net/https-client.ts), so `tctl` prints and exits alike.
  */
 import {X509Certificate} from 'node:crypto'
 import {rootCertificates} from 'node:tls'
@@ -20,7 +20,7 @@ import type {IdentityFile} from '../identity-file.js'
 import {RemoteAdminSession} from './issuer.js'
 
 export interface RemoteBackendOptions {
-  /** `https://host:port` (transport/server-url.ts). */
+  /** `https://host:port` (net/server-url.ts). */
   readonly url: string
   readonly identity: IdentityFile
   /** Skip verifying the server (tests only; warns loudly). */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {before, describe, it} from 'node:test'
-import {computeThumbprint, thumbprintTarget} from '../../../src/lib/server/thumbprint.js'
-import {makeIntermediateCa, makeRootCa, type TestCert} from './test-pki.js'
+import {computeThumbprint, thumbprintTarget} from '../../../src/lib/net/thumbprint-dial.js'
+import {makeIntermediateCa, makeRootCa, type TestCert} from '../server/test-pki.js'
 
 let root: TestCert
 let intermediate: TestCert
@@ -37,6 +37,7 @@ describe('thumbprintTarget', () => {
     ['https://teleport.example.com:8443/workload-identity', 'teleport.example.com', 8443],
     ['HTTPS://[::1]:9', '::1', 9],
     ['[::1]', '::1', 443],
+    ['  teleport.example.com:443 ', 'teleport.example.com', 443],
   ]
   for (const [input, host, port] of cases) {
     it(`dials ${input}`, () => {
@@ -48,5 +49,12 @@ describe('thumbprintTarget', () => {
 
   it('refuses other schemes', () => {
     assert.throws(() => thumbprintTarget('http://example.com'), {code: 'BAD_PARAMETER', message: '"http://example.com": only https:// addresses have a thumbprint'})
+  })
+
+  it('refuses a bare address with more than host[:port], and text that is no address', () => {
+    assert.throws(() => thumbprintTarget('example.com/path'), {code: 'BAD_PARAMETER', message: '"example.com/path": write host[:port] or an https:// URL'})
+    assert.throws(() => thumbprintTarget('user@example.com'), {code: 'BAD_PARAMETER', message: '"user@example.com": write host[:port] or an https:// URL'})
+    assert.throws(() => thumbprintTarget('example.com:http'), {code: 'BAD_PARAMETER', message: '"example.com:http" is not a valid URL or host[:port]'})
+    assert.throws(() => thumbprintTarget(''), {code: 'BAD_PARAMETER', message: '"" is not a valid URL or host[:port]'})
   })
 })
