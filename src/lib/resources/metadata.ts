@@ -97,6 +97,11 @@ export function parseRfc3339(text: string): string | null {
   return date.toISOString().slice(0, 19) + (fraction === '' ? '' : `.${fraction}`) + 'Z'
 }
 
+/** A time as `metadata.expires` is stored: RFC 3339 in UTC, trailing zeros of the fraction dropped (Go's RFC3339Nano). */
+export function formatExpires(time: Date): string {
+  return time.toISOString().replace(/\.?0+Z$/, 'Z')
+}
+
 function daysInMonth(year: number, month: number): number {
   const date = new Date(0)
   date.setUTCFullYear(year, month, 0)

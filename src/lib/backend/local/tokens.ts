@@ -4,6 +4,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {AccessDeniedError, BadParameterError} from '../../errors.js'
+import {formatExpires} from '../../resources/metadata.js'
 import type {ProvisionToken} from '../../resources/types.js'
 import type {StoreTx} from '../../storage/resource-store.js'
 import {notFound} from './resources.js'
@@ -20,7 +21,7 @@ export function makeBotToken(botName: string, ttlMs: number, now: Date, value = 
   return {
     kind: 'token',
     version: 'v2',
-    metadata: {name: value, expires: new Date(now.getTime() + ttlMs).toISOString()},
+    metadata: {name: value, expires: formatExpires(new Date(now.getTime() + ttlMs))},
     spec: {roles: ['Bot'], join_method: 'token', bot_name: botName},
   }
 }
