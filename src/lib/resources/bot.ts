@@ -1,12 +1,14 @@
 /**
- * `bot` v1 (teleport.md §4; machineid/v1/bot.proto): spec.roles, spec.traits, spec.max_session_ttl
+ * `bot` v1 (Teleport's api/proto/teleport/machineid/v1/bot.proto): spec.roles, spec.traits, spec.max_session_ttl
  * (default 12h, at most 168h). `status` is server-set; it is accepted so that `tctl get` output
  * parses back, and storage overwrites it on every write.
  */
 import {formatGoDuration, formatProtoDuration} from '../duration.js'
 import type {InputLocation} from '../errors.js'
 import type {Bot, Trait} from './types.js'
-import {FieldReader, defined, fail, nonEmpty, rootPlace, type Place} from './fields.js'
+import {fail, rootPlace, type Place} from '../document/place.js'
+import {FieldReader} from '../document/fields.js'
+import {defined, nonEmpty} from './values.js'
 import {parseMetadata} from './metadata.js'
 
 const HOUR_MS = 3_600_000

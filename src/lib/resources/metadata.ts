@@ -1,10 +1,13 @@
 /**
- * `metadata` as every kind shares it (teleport.md §2 header; types.ts Metadata). Names become file
- * names and URL path segments in storage and in the server's API, so they are checked here, once,
- * at the edge. `revision` is set by storage, never by the user: it is dropped from input.
+ * `metadata` as every kind shares it (Teleport's api/proto/teleport/header/v1/metadata.proto;
+ * types.ts Metadata). Names become file names and URL path segments in storage and in the server's
+ * API, so they are checked here, once, at the edge. `revision` is set by storage, never by the
+ * user: it is dropped from input.
  */
 import type {Metadata} from './types.js'
-import {FieldReader, defined, fail, fieldPlace, nonEmpty, scalarText, setOwn, type Place} from './fields.js'
+import {fail, fieldPlace, scalarText, type Place} from '../document/place.js'
+import {FieldReader} from '../document/fields.js'
+import {defined, nonEmpty, setOwn} from './values.js'
 
 const METADATA_FIELDS = ['name', 'description', 'labels', 'expires', 'revision'] as const
 

@@ -1,12 +1,15 @@
 /**
- * From text to typed resources: decode the stream (yaml.ts), then dispatch each document on its
- * `kind` to that kind's parser (teleport.md §1). The results are frozen plain JSON values with keys
- * in canonical order, so printing them is stable and printing then parsing gives an equal value.
+ * From text to typed resources: decode the stream (document/decode.ts), then dispatch each document
+ * on its `kind` to that kind's parser (Teleport's tool/tctl/common/resource_command.go). The results
+ * are frozen plain JSON values with keys in canonical order, so printing them is stable and
+ * printing then parsing gives an equal value.
  */
-import type {InputLocation} from '../errors.js'
+import {InputError, type InputLocation} from '../errors.js'
 import {RESOURCE_KINDS, type Resource, type ResourceKind} from './types.js'
-import {decodeDocuments, type RawDocument} from './yaml.js'
-import {FieldReader, deepFreeze, describe, fail, isPlainObject, rootPlace} from './fields.js'
+import {decodeDocuments, type DecodedDocument} from '../document/decode.js'
+import {describe, fail, fieldPlace, isPlainObject, rootPlace} from '../document/place.js'
+import {FieldReader} from '../document/fields.js'
+import {deepFreeze} from './values.js'
 import {parseWorkloadIdentity, type WorkloadIdentityParseOptions} from './workload-identity.js'
 import {parseRole} from './role.js'
 import {parseBot} from './bot.js'
@@ -27,19 +30,19 @@ export function parseResourceValue(value: unknown, loc: InputLocation, options: 
   if (!isPlainObject(value)) {
     fail(place, `expected a resource (a mapping with kind, version, metadata and spec), got ${describe(value)}`)
   }
-  const kind = FieldReader.of(value, place).get('kind')
-  if (kind === undefined) fail({...place, path: 'kind'}, 'is required')
-  if (typeof kind !== 'string') fail({...place, path: 'kind'}, `must be a string, got ${describe(kind)}`)
+  const kind = FieldReader.of(value, place).required.string('kind')
   const parser = RESOURCE_KINDS.includes(kind as ResourceKind) ? PARSERS[kind as ResourceKind] : undefined
-  if (parser === undefined) fail({...place, path: 'kind'}, `creating resources of type ${JSON.stringify(kind)} is not supported`)
+  if (parser === undefined) fail(fieldPlace(place, 'kind'), `creating resources of type ${JSON.stringify(kind)} is not supported`)
   return deepFreeze(parser(value, loc, options))
 }
 
-export function parseResource(doc: RawDocument, file: string, options: ParseOptions = {}): Resource {
+export function parseResource(doc: DecodedDocument, file: string, options: ParseOptions = {}): Resource {
   return parseResourceValue(doc.value, {file, document: doc.index}, options)
 }
 
 /** Every resource in a file's text, in order; the first bad document stops the parse. */
 export function parseResources(text: string, file: string, options: ParseOptions = {}): Resource[] {
-  return decodeDocuments(text, file).map((doc) => parseResource(doc, file, options))
+  const documents = decodeDocuments(text, file)
+  if (documents.length === 0) throw new InputError({file}, 'no resources found, empty input?')
+  return documents.map((doc) => parseResource(doc, file, options))
 }

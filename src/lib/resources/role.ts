@@ -1,14 +1,15 @@
 /**
- * `role` v3..v8 (teleport.md §3). Roles carry many fields this program does not use; those are kept
- * as they came (as JSON values), so `tctl get` gives back what `tctl create` was given. The fields
- * issuance relies on are checked: workload_identity_labels (a value or a list of values per key,
- * stored as lists), workload_identity_labels_expression, rules (resources and verbs) and logins.
+ * `role` v3..v8 (Teleport's api/types/role.go). Roles carry many fields this program does not use;
+ * those are kept as they came (as JSON values), so `tctl get` gives back what `tctl create` was
+ * given. The fields issuance relies on are checked: workload_identity_labels (a value or a list of
+ * values per key, stored as lists), workload_identity_labels_expression, rules (resources and
+ * verbs) and logins.
  */
 import type {InputLocation} from '../errors.js'
 import type {JsonValue, Role, RoleConditions, RoleRule} from './types.js'
-import {
-  FieldReader, defined, fail, fieldPlace, itemPlace, rootPlace, scalarText, setOwn, toJsonValue, type Place,
-} from './fields.js'
+import {fail, fieldPlace, itemPlace, rootPlace, scalarText, type Place} from '../document/place.js'
+import {FieldReader} from '../document/fields.js'
+import {defined, setOwn, toJsonValue} from './values.js'
 import {parseMetadata} from './metadata.js'
 
 export const ROLE_VERSIONS = ['v3', 'v4', 'v5', 'v6', 'v7', 'v8'] as const

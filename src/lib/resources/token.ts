@@ -1,11 +1,13 @@
 /**
- * `token` v2 (teleport.md §4; api/types/provisioning.go CheckAndSetDefaults): a join token. Only
+ * `token` v2 (Teleport's api/types/provisioning.go CheckAndSetDefaults): a join token. Only
  * bot tokens with the `token` join method are supported, so other roles and join methods are
  * refused with a message saying so. metadata.name is the secret; metadata.expires its end.
  */
 import type {InputLocation} from '../errors.js'
 import type {ProvisionToken} from './types.js'
-import {FieldReader, defined, describe, fail, itemPlace, rootPlace} from './fields.js'
+import {fail, itemPlace, rootPlace} from '../document/place.js'
+import {FieldReader} from '../document/fields.js'
+import {defined} from './values.js'
 import {parseMetadata, resourceNameProblem} from './metadata.js'
 
 export const BOT_ROLE = 'Bot'
@@ -55,13 +57,12 @@ function readBotName(spec: FieldReader, roles: readonly string[]): string {
 
 /** Unset means `ec2` when allow rules are present, else `token` (Teleport's backwards-compatible default). */
 function checkJoinMethod(spec: FieldReader): void {
-  const method = spec.get('join_method')
+  const method = spec.string('join_method')
   const hasAllowRules = spec.has('allow')
   if (method === undefined) {
     if (hasAllowRules) fail(spec.at('join_method'), 'join method "ec2" is not supported (it is the default when allow rules are set)')
     return
   }
-  if (typeof method !== 'string') fail(spec.at('join_method'), `must be a string, got ${describe(method)}`)
   if (method !== 'token') fail(spec.at('join_method'), `join method ${JSON.stringify(method)} is not supported`)
   if (hasAllowRules) fail(spec.at('allow'), 'allow rules are not compatible with the "token" join method')
 }

@@ -1,16 +1,17 @@
 /**
- * `workload_identity` v1 (teleport.md §2): decoded once here, with Teleport's validation messages
- * (lib/services/workload_identity.go) and its check order. Unknown fields are errors, as protojson
- * reports them. Templates and condition attribute paths are not checked at create time (§2);
- * rule expressions are, by a validator the caller passes in (the authz expression module).
+ * `workload_identity` v1 (Teleport's api/proto/teleport/workloadidentity/v1/resource.proto): decoded
+ * once here, with Teleport's validation messages (lib/services/workload_identity.go) and its check
+ * order. Unknown fields are errors, as protojson reports them. Templates and condition attribute
+ * paths are not checked at create time, as in Teleport; rule expressions are, by a validator the
+ * caller passes in (the authz expression module).
  */
 import {formatGoDuration, formatProtoDuration} from '../duration.js'
 import type {
   JsonObject, RuleCondition, SubjectTemplate, WorkloadIdentity, WorkloadIdentityRule, WorkloadIdentitySpec,
 } from './types.js'
-import {
-  FieldReader, defined, fail, fieldPlace, nonEmpty, rootPlace, scalarText, toJsonValue, type Place,
-} from './fields.js'
+import {fail, fieldPlace, rootPlace, scalarText, type Place} from '../document/place.js'
+import {FieldReader} from '../document/fields.js'
+import {defined, nonEmpty, toJsonValue} from './values.js'
 import {parseMetadata} from './metadata.js'
 import type {InputLocation} from '../errors.js'
 
@@ -26,7 +27,7 @@ export const RULES_DOCS_URL =
   'https://goteleport.com/docs/reference/machine-workload-identity/workload-identity/workload-identity-resource/#rules'
 
 const HOUR_MS = 3_600_000
-/** Hard caps on `maximum_ttl` (teleport.md §2; the check is `>`, so equal is allowed). */
+/** Hard caps on `maximum_ttl` (lib/services/workload_identity.go; the check is `>`, so equal is allowed). */
 export const MAX_X509_SVID_TTL_MS = 14 * 24 * HOUR_MS
 export const MAX_JWT_SVID_TTL_MS = 24 * HOUR_MS
 /** extra_claims may nest fewer than this many mappings/lists, counting extra_claims itself. */

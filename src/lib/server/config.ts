@@ -16,12 +16,13 @@
  * ```
  */
 import {readInputFile} from '../input/read-file.js'
-import {parseDocument} from 'yaml'
 import {BadParameterError, InputError} from '../errors.js'
+import {decodeDocument} from '../document/decode.js'
+import {FieldReader, type UnknownFieldHint} from '../document/fields.js'
+import {fail, failType, rootPlace, type Place} from '../document/place.js'
 import {parseLogFormat, parseLogLevel, type LogFormat, type LogLevel} from '../log.js'
 import {TrustDomain} from '../spiffe/id.js'
 import {parseHostPort, type NetAddr} from '../net/addr.js'
-import {ConfigMapping} from './config-fields.js'
 
 /** Teleport's defaults (lib/defaults): the proxy's web port, and its data directory. */
 export const DEFAULT_WEB_PORT = 3080
@@ -64,90 +65,119 @@ export async function loadServerConfig(path: string): Promise<ServerConfig> {
 
 /** Pure: YAML text in, a validated config out. */
 export function parseServerConfig(text: string, file: string): ServerConfig {
-  const doc = parseDocument(text)
-  const [first] = doc.errors
-  if (first !== undefined) {
-    const line = first.linePos?.[0].line
-    const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
-    throw new InputError({file}, `invalid YAML${line === undefined ? '' : ` at line ${line}`}: ${reason}`)
-  }
-  const value: unknown = doc.toJS()
-  if (value === null || value === undefined) throw new InputError({file}, 'the config file is empty')
-  const root = new ConfigMapping(value, file, '', ['version', 'teleport', 'auth_service', 'proxy_service', 'ssh_service'])
-  const version = root.string('version')
+  const value = decodeDocument(text, file)
+  if (value === undefined) throw new InputError({file}, 'the config file is empty')
+  const root = section(value, rootPlace({file}), ['version', 'teleport', 'auth_service', 'proxy_service', 'ssh_service'])
+  const version = root.nonEmptyString('version')
   if (version !== 'v3') {
-    throw root.error('version', version === undefined ? 'is required; only v3 is supported' : `unsupported version "${version}"; only v3 is supported`)
+    const why = version === undefined ? 'is required' : `unsupported version "${version}"`
+    fail(root.at('version'), `${why}; only v3 is supported`)
   }
   rejectSshService(root)
-  const teleport = root.mapping('teleport', ['data_dir', 'log'])
+  const teleport = subsection(root, 'teleport', ['data_dir', 'log'])
   return {
     file,
     version,
-    dataDir: teleport?.string('data_dir') ?? DEFAULT_DATA_DIR,
-    log: readLog(teleport?.mapping('log', ['output', 'severity', 'format'])),
-    auth: readAuth(root.mapping('auth_service', ['enabled', 'cluster_name'])),
-    proxy: readProxy(root.mapping('proxy_service', ['enabled', 'web_listen_addr', 'public_addr', 'https_keypairs'])),
+    dataDir: teleport?.nonEmptyString('data_dir') ?? DEFAULT_DATA_DIR,
+    log: readLog(teleport && subsection(teleport, 'log', ['output', 'severity', 'format'])),
+    auth: readAuth(subsection(root, 'auth_service', ['enabled', 'cluster_name'])),
+    proxy: readProxy(subsection(root, 'proxy_service', ['enabled', 'web_listen_addr', 'public_addr', 'https_keypairs'])),
   }
 }
 
-function rejectSshService(root: ConfigMapping): void {
-  const ssh = root.mapping('ssh_service', ['enabled'])
-  if (ssh?.flag('enabled') === true) {
-    throw ssh.error('enabled', 'the SSH service is not supported by this server; set it to "no" or remove ssh_service')
+/** This server reads a small subset of Teleport's config, so an unknown field is told what is. */
+const supported = (known: readonly string[]): UnknownFieldHint => () => `supported here: ${known.join(', ')}`
+
+function section(value: unknown, place: Place, known: readonly string[]): FieldReader {
+  return FieldReader.of(value, place, known, supported(known))
+}
+
+function subsection(parent: FieldReader, key: string, known: readonly string[]): FieldReader | undefined {
+  return parent.mapping(key, known, supported(known))
+}
+
+function rejectSshService(root: FieldReader): void {
+  const ssh = subsection(root, 'ssh_service', ['enabled'])
+  if (ssh !== undefined && yesNo(ssh, 'enabled') === true) {
+    fail(ssh.at('enabled'), 'the SSH service is not supported by this server; set it to "no" or remove ssh_service')
   }
 }
 
-function readLog(log: ConfigMapping | undefined): ServerConfig['log'] {
-  const format = log?.mapping('format', ['output'])
+function readLog(log: FieldReader | undefined): ServerConfig['log'] {
+  const format = log && subsection(log, 'format', ['output'])
   return {
-    output: log?.string('output') ?? 'stderr',
+    output: log?.nonEmptyString('output') ?? 'stderr',
     severity: convert(log, 'severity', parseLogLevel) ?? 'info',
     format: convert(format, 'output', parseLogFormat) ?? 'text',
   }
 }
 
-function readAuth(auth: ConfigMapping | undefined): ServerConfig['auth'] {
-  const clusterName = auth?.string('cluster_name')
+function readAuth(auth: FieldReader | undefined): ServerConfig['auth'] {
+  const clusterName = auth?.nonEmptyString('cluster_name')
   if (auth !== undefined && clusterName !== undefined) {
-    // The cluster name is the SPIFFE trust domain of every SVID the cluster issues (teleport.md §2).
+    // The cluster name is the SPIFFE trust domain of every SVID the cluster issues (Teleport's
+    // lib/auth/machineid/workloadidentityv1/issuer_service.go).
     try {
       TrustDomain.parse(clusterName)
     } catch (err) {
-      throw auth.error('cluster_name', `"${clusterName}" is not a valid SPIFFE trust domain: ${(err as Error).message}`, err)
+      fail(auth.at('cluster_name'), `"${clusterName}" is not a valid SPIFFE trust domain: ${(err as Error).message}`, err)
     }
   }
-  return {enabled: auth?.flag('enabled') ?? true, clusterName}
+  return {enabled: (auth && yesNo(auth, 'enabled')) ?? true, clusterName}
 }
 
-function readProxy(proxy: ConfigMapping | undefined): ServerConfig['proxy'] {
-  const webListen = proxy?.string('web_listen_addr') ?? DEFAULT_WEB_LISTEN_ADDR
+function readProxy(proxy: FieldReader | undefined): ServerConfig['proxy'] {
+  if (proxy === undefined) {
+    return {enabled: true, webListenAddr: address(undefined, DEFAULT_WEB_LISTEN_ADDR), publicAddrs: [], httpsKeyPairs: []}
+  }
+  const webListen = proxy.nonEmptyString('web_listen_addr') ?? DEFAULT_WEB_LISTEN_ADDR
   return {
-    enabled: proxy?.flag('enabled') ?? true,
-    webListenAddr: address(proxy, 'web_listen_addr', webListen),
-    publicAddrs: (proxy?.stringOrList('public_addr') ?? []).map((raw, i) => address(proxy, `public_addr[${i}]`, raw)),
-    httpsKeyPairs: (proxy?.mappingList('https_keypairs', ['key_file', 'cert_file']) ?? []).map((pair) => ({
-      keyFile: pair.requiredString('key_file'),
-      certFile: pair.requiredString('cert_file'),
-    })),
+    enabled: yesNo(proxy, 'enabled') ?? true,
+    webListenAddr: address(proxy.at('web_listen_addr'), webListen),
+    publicAddrs: stringOrList(proxy, 'public_addr').map(({text, place}) => address(place, text)),
+    httpsKeyPairs: (proxy.list('https_keypairs') ?? []).map(({value, place}) => {
+      const pair = section(value, place, ['key_file', 'cert_file'])
+      return {keyFile: pair.requiredString('key_file'), certFile: pair.requiredString('cert_file')}
+    }),
   }
 }
 
-function address(mapping: ConfigMapping | undefined, field: string, raw: string): NetAddr {
+/** Teleport's `enabled: yes|no|true|false|on|off` (its YAML is 1.1, where `yes` is a boolean). */
+function yesNo(fields: FieldReader, key: string): boolean | undefined {
+  const value = fields.get(key)
+  if (value === undefined || typeof value === 'boolean') return value
+  if (typeof value !== 'string') return failType(fields.at(key), 'yes or no', value)
+  const word = value.trim().toLowerCase()
+  if (['yes', 'true', 'on'].includes(word)) return true
+  if (['no', 'false', 'off'].includes(word)) return false
+  return fail(fields.at(key), `must be yes or no, got ${JSON.stringify(value)}`)
+}
+
+/** A string, or a list of strings (Teleport's `utils.Strings`), each with its place. */
+function stringOrList(fields: FieldReader, key: string): Array<{text: string; place: Place}> {
+  if (typeof fields.get(key) === 'string') return [{text: fields.nonEmptyString(key)!, place: fields.at(key)}]
+  return (fields.list(key) ?? []).map(({value, place}) => {
+    if (typeof value !== 'string') return failType(place, 'a string', value)
+    return value === '' ? fail(place, 'must not be empty') : {text: value, place}
+  })
+}
+
+function address(place: Place | undefined, raw: string): NetAddr {
   try {
     return parseHostPort(raw, DEFAULT_WEB_PORT)
   } catch (err) {
-    if (mapping === undefined || !(err instanceof BadParameterError)) throw err
-    throw mapping.error(field, err.message, err)
+    if (place === undefined || !(err instanceof BadParameterError)) throw err
+    return fail(place, err.message, err)
   }
 }
 
-/** A string field through a parser whose TypeError becomes an InputError at that field. */
-function convert<T>(mapping: ConfigMapping | undefined, name: string, parse: (text: string) => T): T | undefined {
-  const text = mapping?.string(name)
-  if (mapping === undefined || text === undefined) return undefined
+/** A string field through a parser whose error becomes an InputError at that field. */
+function convert<T>(fields: FieldReader | undefined, key: string, parse: (text: string) => T): T | undefined {
+  const text = fields?.nonEmptyString(key)
+  if (fields === undefined || text === undefined) return undefined
   try {
     return parse(text)
   } catch (err) {
-    throw mapping.error(name, (err as Error).message, err)
+    return fail(fields.at(key), (err as Error).message, err)
   }
 }

@@ -5,7 +5,7 @@
  */
 import type {BotSession, ConnectDeps} from '../issuance/contract.js'
 import {serverUrl} from '../net/server-url.js'
-import {requireJoinToken} from './config/load.js'
+import {requireJoinToken} from './config/onboarding.js'
 import type {TbotConfig} from './config/types.js'
 import {openDestination} from './destination.js'
 

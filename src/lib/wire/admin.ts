@@ -8,7 +8,9 @@ import {validateExpression} from '../authz/expression/index.js'
 import {BadParameterError} from '../errors.js'
 import {parseResourceValue} from '../resources/parse.js'
 import {RESOURCE_KINDS, type Bot, type ProvisionToken, type Resource, type ResourceKind, type ResourceOf} from '../resources/types.js'
-import {WireReader, type JsonRecord} from './reader.js'
+import {FieldReader} from '../document/fields.js'
+import {fail} from '../document/place.js'
+import {readBody, type JsonRecord} from './reader.js'
 
 /**
  * A resource the server sent: parsed by its kind's parser, keeping the stored revision, exactly as
@@ -34,18 +36,25 @@ export function parseKind(text: string): ResourceKind {
 // ---- create ----
 
 export function parseCreateRequest(body: unknown): {resources: Resource[]; force: boolean} {
-  const r = new WireReader(body, '', ['resources', 'force'])
-  const resources = r.list('resources').map((v, i) => parseResourceValue(v, {document: i + 1}, {validateExpression}))
-  return {resources, force: r.boolean('force', false)}
+  const r = readBody(body, 'request body', ['resources', 'force'])
+  // Numbered as `tctl create` numbers a file's documents, so both backends give the same message.
+  const resources = r.required.list('resources').map(({value}, i) => parseResourceValue(value, {document: i + 1}, {validateExpression}))
+  return {resources, force: r.boolean('force') ?? false}
 }
 
 export function parseCreateOutcomes(body: unknown): CreateOutcome[] {
-  return new WireReader(body, '', ['outcomes']).list('outcomes').map((o, i) => {
-    const r = new WireReader(o, `outcomes[${i}]`, ['kind', 'name', 'action'])
-    const action = r.string('action')
-    if (action !== 'created' && action !== 'updated') throw r.error('action', 'must be created or updated')
-    return {kind: parseKind(r.string('kind')), name: r.string('name'), action}
+  return readBody(body, 'response body', ['outcomes']).required.list('outcomes').map(({value, place}) => {
+    const r = FieldReader.of(value, place, ['kind', 'name', 'action'])
+    const action = r.required.string('action')
+    if (action !== 'created' && action !== 'updated') fail(r.at('action'), 'must be created or updated')
+    return {kind: parseKind(r.required.string('kind')), name: r.required.string('name'), action}
   })
+}
+
+/** A listing's `{resources: [...]}`, each checked to be of `kind`. */
+export function parseResourceList<K extends ResourceKind>(kind: K, body: unknown): ResourceOf<K>[] {
+  const listed = readBody(body, 'response body', ['resources']).required.list('resources')
+  return listed.map(({value, place}) => parseResourceOf(kind, value, place.path))
 }
 
 // ---- bots and tokens ----
@@ -58,18 +67,18 @@ export function encodeAddBot(r: AddBotRequest): JsonRecord {
 }
 
 export function parseAddBot(body: unknown): AddBotRequest {
-  const r = new WireReader(body, '', ['name', 'roles', 'logins', 'token_ttl_ms', 'token_name'])
-  const tokenTtlMs = r.optionalCount('token_ttl_ms')
-  const tokenName = r.optionalString('token_name')
+  const r = readBody(body, 'request body', ['name', 'roles', 'logins', 'token_ttl_ms', 'token_name'])
+  const tokenTtlMs = r.count('token_ttl_ms')
+  const tokenName = r.string('token_name')
   return {
-    name: r.string('name'), roles: r.stringList('roles'), logins: r.optionalStringList('logins') ?? [],
+    name: r.required.string('name'), roles: r.required.stringList('roles'), logins: r.stringList('logins') ?? [],
     ...(tokenTtlMs !== undefined ? {tokenTtlMs} : {}), ...(tokenName !== undefined ? {tokenName} : {}),
   }
 }
 
 export function parseAddBotResult(body: unknown): AddBotResult {
-  const r = new WireReader(body, '', ['bot', 'token'])
-  return {bot: parseResourceOf('bot', r.raw('bot'), 'bot'), token: parseResourceOf('token', r.raw('token'), 'token')}
+  const r = readBody(body, 'response body', ['bot', 'token'])
+  return {bot: parseResourceOf('bot', r.get('bot'), 'bot'), token: parseResourceOf('token', r.get('token'), 'token')}
 }
 
 const UPDATE_FIELDS = {setRoles: 'set_roles', addRoles: 'add_roles', setLogins: 'set_logins', addLogins: 'add_logins'} as const
@@ -82,19 +91,18 @@ export function encodeUpdateBot(r: UpdateBotRequest): JsonRecord {
 }
 
 export function parseUpdateBot(name: string, body: unknown): UpdateBotRequest {
-  const r = new WireReader(body ?? {}, '', Object.values(UPDATE_FIELDS))
+  const r = readBody(body ?? {}, 'request body', Object.values(UPDATE_FIELDS))
   const out: {-readonly [K in keyof UpdateBotRequest]: UpdateBotRequest[K]} = {name}
   for (const [k, wire] of Object.entries(UPDATE_FIELDS)) {
-    const v = r.optionalStringList(wire)
+    const v = r.stringList(wire)
     if (v !== undefined) out[k as keyof typeof UPDATE_FIELDS] = v
   }
   return out
 }
 
 export function parseUpdateBotResult(body: unknown): UpdateBotResult {
-  const r = new WireReader(body, '', ['changed', 'bot'])
-  if (typeof r.raw('changed') !== 'boolean') throw r.error('changed', 'must be true or false')
-  return {changed: r.boolean('changed', false), bot: parseResourceOf('bot', r.raw('bot'), 'bot') as Bot}
+  const r = readBody(body, 'response body', ['changed', 'bot'])
+  return {changed: r.required.boolean('changed'), bot: parseResourceOf('bot', r.get('bot'), 'bot') as Bot}
 }
 
 export function encodeAddToken(r: AddTokenRequest): JsonRecord {
@@ -102,11 +110,11 @@ export function encodeAddToken(r: AddTokenRequest): JsonRecord {
 }
 
 export function parseAddToken(body: unknown): AddTokenRequest {
-  const r = new WireReader(body, '', ['type', 'bot_name', 'ttl_ms', 'value'])
-  if (r.string('type') !== 'bot') throw r.error('type', 'only "bot" tokens are supported')
-  const ttlMs = r.optionalCount('ttl_ms')
-  const value = r.optionalString('value')
-  return {type: 'bot', botName: r.string('bot_name'), ...(ttlMs !== undefined ? {ttlMs} : {}), ...(value !== undefined ? {value} : {})}
+  const r = readBody(body, 'request body', ['type', 'bot_name', 'ttl_ms', 'value'])
+  if (r.required.string('type') !== 'bot') fail(r.at('type'), 'only "bot" tokens are supported')
+  const ttlMs = r.count('ttl_ms')
+  const value = r.string('value')
+  return {type: 'bot', botName: r.required.string('bot_name'), ...(ttlMs !== undefined ? {ttlMs} : {}), ...(value !== undefined ? {value} : {})}
 }
 
 export function parseToken(body: unknown): ProvisionToken {
@@ -120,8 +128,8 @@ export function encodeStatus(s: ClusterStatus): JsonRecord {
 }
 
 export function parseStatus(body: unknown): ClusterStatus {
-  const r = new WireReader(body, '', ['cluster_name', 'version', 'ca_pins', 'counts'])
-  const c = r.object('counts', RESOURCE_KINDS)
-  const counts = Object.fromEntries(RESOURCE_KINDS.map((k) => [k, c.count(k)])) as Record<ResourceKind, number>
-  return {clusterName: r.string('cluster_name'), version: r.string('version'), caPins: r.stringList('ca_pins'), counts}
+  const r = readBody(body, 'response body', ['cluster_name', 'version', 'ca_pins', 'counts'])
+  const c = r.required.mapping('counts', RESOURCE_KINDS)
+  const counts = Object.fromEntries(RESOURCE_KINDS.map((k) => [k, c.required.count(k)])) as Record<ResourceKind, number>
+  return {clusterName: r.required.string('cluster_name'), version: r.required.string('version'), caPins: r.required.stringList('ca_pins'), counts}
 }

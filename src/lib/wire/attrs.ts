@@ -1,53 +1,50 @@
 /**
- * `workload_attrs` on the wire: what tbot attested about the calling workload (teleport.md §9
- * IssueWorkloadIdentity.workload_attrs). The server trusts a bot for them, as Teleport does, but not
- * their shape: they are checked against the attribute schema (authz/attribute-schema.ts) so rules
- * and templates only ever see the types they expect.
+ * `workload_attrs` on the wire: what tbot attested about the calling workload (Teleport's
+ * api/proto/teleport/workloadidentity/v1/attrs.proto, IssueWorkloadIdentityRequest.workload_attrs).
+ * The server trusts a bot for them, as Teleport does, but not their shape: they are checked against
+ * the attribute schema (authz/attribute-schema.ts) so rules and templates only ever see the types
+ * they expect. Failures use the field reader's wordings (document/fields.ts).
  */
 import type {WorkloadAttrs} from '../authz/attributes.js'
 import {ATTRS_SCHEMA, type FieldSchema} from '../authz/attribute-schema.js'
-import {BadParameterError} from '../errors.js'
-import {isRecord} from './reader.js'
+import {fail, failType, failUnknownFields, fieldPlace, isPlainObject, itemPlace, rootPlace, type Place} from '../document/place.js'
 
 const WORKLOAD_SCHEMA = ATTRS_SCHEMA.fields.workload!
 const MAX_DEPTH = 6
 
-function fail(path: string, reason: string): never {
-  throw new BadParameterError(`${path}: ${reason}`)
+function checkStrings(value: unknown, place: Place): void {
+  if (!Array.isArray(value)) return failType(place, 'a list', value)
+  value.forEach((item: unknown, i) => typeof item === 'string' || failType(itemPlace(place, i), 'a string', item))
 }
 
-function isStringMap(value: unknown): boolean {
-  return isRecord(value) && Object.values(value).every((v) => typeof v === 'string')
+function checkMap(value: unknown, place: Place, checkValue: (v: unknown, at: Place) => void): void {
+  if (!isPlainObject(value)) return failType(place, 'a mapping', value)
+  for (const [key, item] of Object.entries(value)) checkValue(item, fieldPlace(place, key))
 }
 
-function check(value: unknown, schema: FieldSchema, path: string, depth: number): void {
-  if (depth > MAX_DEPTH) fail(path, 'is nested too deeply')
+function check(value: unknown, schema: FieldSchema, place: Place, depth: number): void {
+  if (depth > MAX_DEPTH) fail(place, 'is nested too deeply')
   switch (schema.kind) {
     case 'message': {
-      if (!isRecord(value)) return fail(path, 'must be an object')
-      for (const [name, v] of Object.entries(value)) {
-        // Own properties only: a JSON `__proto__` key must not find Object.prototype.
-        if (!Object.hasOwn(schema.fields, name)) fail(`${path}.${name}`, 'unknown attribute')
-        check(v, schema.fields[name]!, `${path}.${name}`, depth + 1)
-      }
+      if (!isPlainObject(value)) return failType(place, 'a mapping', value)
+      // Own properties only: a JSON `__proto__` key must not find Object.prototype.
+      failUnknownFields(place, Object.keys(value).filter((name) => !Object.hasOwn(schema.fields, name)))
+      for (const [name, v] of Object.entries(value)) check(v, schema.fields[name]!, fieldPlace(place, name), depth + 1)
       return
     }
-    case 'string': return void (typeof value === 'string' || fail(path, 'must be a string'))
-    case 'bool': return void (typeof value === 'boolean' || fail(path, 'must be true or false'))
-    case 'int': return void (Number.isSafeInteger(value) || fail(path, 'must be an integer'))
-    case 'uint': return void ((Number.isSafeInteger(value) && (value as number) >= 0) || fail(path, 'must be a non-negative integer'))
-    case 'map': return void (isStringMap(value) || fail(path, 'must map strings to strings'))
-    case 'repeated': return void ((Array.isArray(value) && value.every((v) => typeof v === 'string')) || fail(path, 'must be a list of strings'))
-    case 'traits': {
-      const ok = isRecord(value) && Object.values(value).every((v) => Array.isArray(v) && v.every((s) => typeof s === 'string'))
-      return void (ok || fail(path, 'must map strings to lists of strings'))
-    }
+    case 'string': return void (typeof value === 'string' || failType(place, 'a string', value))
+    case 'bool': return void (typeof value === 'boolean' || failType(place, 'true or false', value))
+    case 'int': return void (Number.isSafeInteger(value) || failType(place, 'an integer', value))
+    case 'uint': return void ((Number.isSafeInteger(value) && (value as number) >= 0) || failType(place, 'a non-negative integer', value))
+    case 'map': return checkMap(value, place, (v, at) => typeof v === 'string' || failType(at, 'a string', v))
+    case 'repeated': return checkStrings(value, place)
+    case 'traits': return checkMap(value, place, checkStrings)
   }
 }
 
 /** A request's `workload_attrs`, checked; undefined when absent. */
-export function parseWorkloadAttrs(value: unknown, path = 'workload_attrs'): WorkloadAttrs | undefined {
+export function parseWorkloadAttrs(value: unknown, place: Place = fieldPlace(rootPlace({}), 'workload_attrs')): WorkloadAttrs | undefined {
   if (value === undefined || value === null) return undefined
-  check(value, WORKLOAD_SCHEMA, path, 0)
+  check(value, WORKLOAD_SCHEMA, place, 0)
   return value as WorkloadAttrs
 }

@@ -3,8 +3,9 @@
  * single-use token; it gets back its client certificate and the cluster's TLS CA certificates. The
  * private key never leaves the bot.
  */
-import {BadParameterError} from '../errors.js'
-import {WireReader, type JsonRecord} from './reader.js'
+import type {FieldReader} from '../document/fields.js'
+import {fail} from '../document/place.js'
+import {readBody, readBytes, readBytesList, readDate, type JsonRecord} from './reader.js'
 
 export interface JoinRequest {
   readonly token: string
@@ -34,17 +35,16 @@ export function encodeJoinRequest(r: JoinRequest): JsonRecord {
   return {token: r.token, public_key: b64(r.publicKeyDer), ttl_ms: r.ttlMs}
 }
 
-function positiveTtl(r: WireReader): number {
-  const ttlMs = r.count('ttl_ms')
-  if (ttlMs === 0) throw r.error('ttl_ms', 'must be positive')
-  return ttlMs
+function positiveTtl(r: FieldReader): number {
+  const ttlMs = r.required.count('ttl_ms')
+  return ttlMs === 0 ? fail(r.at('ttl_ms'), 'must be positive') : ttlMs
 }
 
 export function parseJoinRequest(body: unknown): JoinRequest {
-  const r = new WireReader(body, '', ['token', 'public_key', 'ttl_ms'])
-  const token = r.string('token')
-  if (token === '' || token.length > MAX_TOKEN_LENGTH) throw new BadParameterError('token: must be a join token')
-  return {token, publicKeyDer: r.bytes('public_key'), ttlMs: positiveTtl(r)}
+  const r = readBody(body, 'request body', ['token', 'public_key', 'ttl_ms'])
+  const token = r.required.string('token')
+  if (token === '' || token.length > MAX_TOKEN_LENGTH) fail(r.at('token'), 'must be a join token')
+  return {token, publicKeyDer: readBytes(r, 'public_key'), ttlMs: positiveTtl(r)}
 }
 
 export function encodeRenewRequest(r: RenewRequest): JsonRecord {
@@ -52,8 +52,8 @@ export function encodeRenewRequest(r: RenewRequest): JsonRecord {
 }
 
 export function parseRenewRequest(body: unknown): RenewRequest {
-  const r = new WireReader(body, '', ['public_key', 'ttl_ms'])
-  return {publicKeyDer: r.bytes('public_key'), ttlMs: positiveTtl(r)}
+  const r = readBody(body, 'request body', ['public_key', 'ttl_ms'])
+  return {publicKeyDer: readBytes(r, 'public_key'), ttlMs: positiveTtl(r)}
 }
 
 export function encodeBotIdentity(r: BotIdentityResponse): JsonRecord {
@@ -64,9 +64,9 @@ export function encodeBotIdentity(r: BotIdentityResponse): JsonRecord {
 }
 
 export function parseBotIdentity(body: unknown): BotIdentityResponse {
-  const r = new WireReader(body, '', ['certificate', 'ca_certificates', 'bot_name', 'roles', 'expires_at'])
+  const r = readBody(body, 'response body', ['certificate', 'ca_certificates', 'bot_name', 'roles', 'expires_at'])
   return {
-    certDer: r.bytes('certificate'), caDers: r.bytesList('ca_certificates'), botName: r.string('bot_name'),
-    roles: r.stringList('roles'), expiresAt: r.date('expires_at'),
+    certDer: readBytes(r, 'certificate'), caDers: readBytesList(r, 'ca_certificates'), botName: r.required.string('bot_name'),
+    roles: r.required.stringList('roles'), expiresAt: readDate(r, 'expires_at'),
   }
 }

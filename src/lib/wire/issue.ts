@@ -1,5 +1,6 @@
 /**
- * SVID issuance on the wire (teleport.md §9 IssueWorkloadIdentities, as JSON): the requests tbot
+ * SVID issuance on the wire (Teleport's api/proto/teleport/workloadidentity/v1/issuance_service.proto
+ * IssueWorkloadIdentities, as JSON): the requests tbot
  * and an admin send, and the credentials that come back. Bytes are standard base64; times RFC 3339.
  * Each `parse*` is the receiving edge (server for requests, client for responses); `encode*` the
  * sending one.
@@ -9,9 +10,10 @@ import type {
   IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, TrustDomainAuthorities, WorkloadIdentitySelector, X509SvidCredential,
   JwtPublicKey,
 } from '../issuance/contract.js'
-import {BadParameterError} from '../errors.js'
+import {FieldReader} from '../document/fields.js'
+import {fail, isPlainObject} from '../document/place.js'
 import {parseWorkloadAttrs} from './attrs.js'
-import {WireReader, isRecord, type JsonRecord} from './reader.js'
+import {readBody, readBytes, readBytesList, readDate, readStringListMap, type JsonRecord} from './reader.js'
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
 
@@ -34,31 +36,29 @@ export function encodeJwtRequest(r: IssueJwtRequest): JsonRecord {
   return {...encodeCommon(r), audiences: [...r.audiences]}
 }
 
-export function parseSelector(r: WireReader): WorkloadIdentitySelector {
-  const s = r.object('selector', ['name', 'labels'])
-  if (s.has('name') === s.has('labels')) throw s.error('', "exactly one of 'name' and 'labels' must be set")
-  if (s.has('name')) {
-    const name = s.string('name')
-    if (name === '') throw s.error('name', 'must not be empty')
-    return {name}
-  }
-  const labels = s.stringListMap('labels')
-  if (Object.keys(labels).length === 0) throw s.error('labels', 'must map at least one label to a list of values')
+function parseSelector(r: FieldReader): WorkloadIdentitySelector {
+  const s = r.required.mapping('selector', ['name', 'labels'])
+  if (s.has('name') === s.has('labels')) fail(s.place, "exactly one of 'name' and 'labels' must be set")
+  const name = s.nonEmptyString('name')
+  if (name !== undefined) return {name}
+  const labels = readStringListMap(s, 'labels')
+  if (Object.keys(labels).length === 0) fail(s.at('labels'), 'must map at least one label to a list of values')
   return {labels}
 }
 
-function parseCommon(r: WireReader): IssueCommonFields {
-  return {selector: parseSelector(r), ttlMs: r.optionalCount('ttl_ms'), workloadAttrs: parseWorkloadAttrs(r.raw('workload_attrs'))}
+function parseCommon(r: FieldReader): IssueCommonFields {
+  const workloadAttrs = parseWorkloadAttrs(r.get('workload_attrs'), r.at('workload_attrs'))
+  return {selector: parseSelector(r), ttlMs: r.count('ttl_ms'), workloadAttrs}
 }
 
 export function parseX509Request(body: unknown): IssueCommonFields & {publicKeyDer: Buffer} {
-  const r = new WireReader(body, '', ['selector', 'ttl_ms', 'workload_attrs', 'public_key'])
-  return {...parseCommon(r), publicKeyDer: r.bytes('public_key')}
+  const r = readBody(body, 'request body', ['selector', 'ttl_ms', 'workload_attrs', 'public_key'])
+  return {...parseCommon(r), publicKeyDer: readBytes(r, 'public_key')}
 }
 
 export function parseJwtRequest(body: unknown): IssueCommonFields & {audiences: string[]} {
-  const r = new WireReader(body, '', ['selector', 'ttl_ms', 'workload_attrs', 'audiences'])
-  return {...parseCommon(r), audiences: r.stringList('audiences')}
+  const r = readBody(body, 'request body', ['selector', 'ttl_ms', 'workload_attrs', 'audiences'])
+  return {...parseCommon(r), audiences: r.required.stringList('audiences')}
 }
 
 // ---- credentials (server → client) ----
@@ -80,28 +80,29 @@ export function encodeJwtCredentials(creds: readonly JwtSvidCredential[]): JsonR
 
 const META_FIELDS = ['spiffe_id', 'hint', 'workload_identity_name', 'expires_at', 'ttl_ms']
 
-function parseMeta(r: WireReader) {
+function parseMeta(r: FieldReader) {
   return {
-    spiffeId: r.string('spiffe_id'), hint: r.string('hint'), workloadIdentityName: r.string('workload_identity_name'),
-    expiresAt: r.date('expires_at'), ttlMs: r.count('ttl_ms'),
+    spiffeId: r.required.string('spiffe_id'), hint: r.required.string('hint'), workloadIdentityName: r.required.string('workload_identity_name'),
+    expiresAt: readDate(r, 'expires_at'), ttlMs: r.required.count('ttl_ms'),
   }
 }
 
-function credentialReaders(body: unknown, fields: readonly string[]): WireReader[] {
-  return new WireReader(body, '', ['credentials']).list('credentials').map((c, i) => new WireReader(c, `credentials[${i}]`, [...META_FIELDS, ...fields]))
+function credentialReaders(body: unknown, fields: readonly string[]): FieldReader[] {
+  const credentials = readBody(body, 'response body', ['credentials']).required.list('credentials')
+  return credentials.map(({value, place}) => FieldReader.of(value, place, [...META_FIELDS, ...fields]))
 }
 
 export function parseX509Credentials(body: unknown): X509SvidCredential[] {
   return credentialReaders(body, ['certificate', 'chain', 'serial_number']).map((r) => ({
     ...parseMeta(r),
-    certificateDer: r.bytes('certificate'),
-    chainDer: r.bytesList('chain'),
-    serialNumber: r.string('serial_number'),
+    certificateDer: readBytes(r, 'certificate'),
+    chainDer: readBytesList(r, 'chain'),
+    serialNumber: r.required.string('serial_number'),
   }))
 }
 
 export function parseJwtCredentials(body: unknown): JwtSvidCredential[] {
-  return credentialReaders(body, ['jwt', 'audiences']).map((r) => ({...parseMeta(r), jwt: r.string('jwt'), audiences: r.stringList('audiences')}))
+  return credentialReaders(body, ['jwt', 'audiences']).map((r) => ({...parseMeta(r), jwt: r.required.string('jwt'), audiences: r.required.stringList('audiences')}))
 }
 
 // ---- the trust bundle ----
@@ -114,18 +115,17 @@ export function encodeTrustBundle(b: TrustBundle): JsonRecord {
   return {...encodeAuthorities(b), federated: b.federated.map(encodeAuthorities), fingerprint: b.fingerprint}
 }
 
-function parseAuthorities(r: WireReader): TrustDomainAuthorities {
-  const jwtKeys = r.list('jwt_keys').map((k, i): JwtPublicKey => {
-    if (!isRecord(k) || typeof k.kid !== 'string' || typeof k.kty !== 'string') {
-      throw new BadParameterError(`${r.field(`jwt_keys[${i}]`)}: must be a JWK with kid and kty`)
-    }
-    return k as JwtPublicKey
+function parseAuthorities(r: FieldReader): TrustDomainAuthorities {
+  const jwtKeys = r.required.list('jwt_keys').map(({value, place}): JwtPublicKey => {
+    const isJwk = isPlainObject(value) && typeof value.kid === 'string' && typeof value.kty === 'string'
+    return isJwk ? (value as JwtPublicKey) : fail(place, 'must be a JWK with kid and kty')
   })
-  return {trustDomain: r.string('trust_domain'), x509Pem: r.string('x509_pem'), jwtKeys}
+  return {trustDomain: r.required.string('trust_domain'), x509Pem: r.required.string('x509_pem'), jwtKeys}
 }
 
 export function parseTrustBundle(body: unknown): TrustBundle {
-  const r = new WireReader(body, '', ['trust_domain', 'x509_pem', 'jwt_keys', 'federated', 'fingerprint'])
-  const federated = r.list('federated').map((f, i) => parseAuthorities(new WireReader(f, `federated[${i}]`, ['trust_domain', 'x509_pem', 'jwt_keys'])))
-  return {...parseAuthorities(r), federated, fingerprint: r.string('fingerprint')}
+  const r = readBody(body, 'response body', ['trust_domain', 'x509_pem', 'jwt_keys', 'federated', 'fingerprint'])
+  const federated = r.required.list('federated').map(({value, place}) =>
+    parseAuthorities(FieldReader.of(value, place, ['trust_domain', 'x509_pem', 'jwt_keys'])))
+  return {...parseAuthorities(r), federated, fingerprint: r.required.string('fingerprint')}
 }

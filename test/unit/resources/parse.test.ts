@@ -112,6 +112,14 @@ describe('parseResources: streams and kinds', () => {
     it(JSON.stringify(text), () => assert.equal(inputError(() => parseResources(text, 'k.yaml')).message, `k.yaml: ${expected}`))
   }
 
+  for (const text of ['', '# nothing here\n', '---\n---\n', 'null\n---\n~\n']) {
+    it(`no documents in ${JSON.stringify(text)} is "no resources found"`, () => {
+      const err = inputError(() => parseResources(text, 'empty.yaml'))
+      assert.equal(err.message, 'empty.yaml: no resources found, empty input?')
+      assert.deepEqual(err.location, {file: 'empty.yaml'})
+    })
+  }
+
   it('parseResource places errors at the document it is given', () => {
     assert.equal(inputError(() => parseResource({index: 7, value: {kind: 'bot'}}, 'b.yaml')).message,
       'b.yaml: document 7: metadata: is required')

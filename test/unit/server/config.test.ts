@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {InputError} from '../../../src/lib/errors.js'
 import {loadServerConfig, parseServerConfig} from '../../../src/lib/server/config.js'
+import {hostileInputs} from '../../helpers/hostile-yaml.js'
 
 const FILE = 'teleport.yaml'
 
@@ -66,19 +67,19 @@ ssh_service:
   })
 
   const bad: Array<[string, string, string]> = [
-    ['unknown top-level field', 'version: v3\nnodes: 1\n', 'teleport.yaml: nodes: unknown field (supported here: version, teleport, auth_service, proxy_service, ssh_service)'],
+    ['unknown top-level field', 'version: v3\nnodes: 1\n', 'teleport.yaml: unknown field "nodes" (supported here: version, teleport, auth_service, proxy_service, ssh_service)'],
     ['unknown nested field', 'version: v3\nproxy_service:\n  listen_addr: 0.0.0.0:3023\n',
-      'teleport.yaml: proxy_service.listen_addr: unknown field (supported here: enabled, web_listen_addr, public_addr, https_keypairs)'],
+      'teleport.yaml: proxy_service: unknown field "listen_addr" (supported here: enabled, web_listen_addr, public_addr, https_keypairs)'],
     ['unknown field in a list item', 'version: v3\nproxy_service:\n  https_keypairs:\n    - key_file: k\n      cert_file: c\n      extra: 1\n',
-      'teleport.yaml: proxy_service.https_keypairs[0].extra: unknown field (supported here: key_file, cert_file)'],
+      'teleport.yaml: proxy_service.https_keypairs[0]: unknown field "extra" (supported here: key_file, cert_file)'],
     ['unknown log format field', 'version: v3\nteleport:\n  log:\n    format:\n      extra_fields: [level]\n',
-      'teleport.yaml: teleport.log.format.extra_fields: unknown field (supported here: output)'],
+      'teleport.yaml: teleport.log.format: unknown field "extra_fields" (supported here: output)'],
     ['missing version', 'teleport: {}\n', 'teleport.yaml: version: is required; only v3 is supported'],
     ['old version', 'version: v2\n', 'teleport.yaml: version: unsupported version "v2"; only v3 is supported'],
     ['ssh_service enabled', 'version: v3\nssh_service:\n  enabled: yes\n',
       'teleport.yaml: ssh_service.enabled: the SSH service is not supported by this server; set it to "no" or remove ssh_service'],
-    ['ssh_service unknown field', 'version: v3\nssh_service:\n  listen_addr: x\n', 'teleport.yaml: ssh_service.listen_addr: unknown field (supported here: enabled)'],
-    ['bad enabled', 'version: v3\nauth_service:\n  enabled: maybe\n', 'teleport.yaml: auth_service.enabled: must be yes or no, got the string "maybe"'],
+    ['ssh_service unknown field', 'version: v3\nssh_service:\n  listen_addr: x\n', 'teleport.yaml: ssh_service: unknown field "listen_addr" (supported here: enabled)'],
+    ['bad enabled', 'version: v3\nauth_service:\n  enabled: maybe\n', 'teleport.yaml: auth_service.enabled: must be yes or no, got "maybe"'],
     ['bad cluster name', 'version: v3\nauth_service:\n  cluster_name: Example.COM\n',
       'teleport.yaml: auth_service.cluster_name: "Example.COM" is not a valid SPIFFE trust domain: trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores'],
     ['bad severity', 'version: v3\nteleport:\n  log:\n    severity: LOUD\n', 'teleport.yaml: teleport.log.severity: unsupported logger severity: "LOUD"'],
@@ -91,8 +92,12 @@ ssh_service:
     ['keypairs not a list', 'version: v3\nproxy_service:\n  https_keypairs: {key_file: k}\n', 'teleport.yaml: proxy_service.https_keypairs: must be a list, got a mapping'],
     ['data_dir not a string', 'version: v3\nteleport:\n  data_dir: [a]\n', 'teleport.yaml: teleport.data_dir: must be a string, got a list'],
     ['not a mapping', '- a\n- b\n', 'teleport.yaml: must be a mapping, got a list'],
+    ['enabled a number', 'version: v3\nproxy_service:\n  enabled: 1\n', 'teleport.yaml: proxy_service.enabled: must be yes or no, got a number'],
+    ['empty data_dir', 'version: v3\nteleport:\n  data_dir: ""\n', 'teleport.yaml: teleport.data_dir: must not be empty'],
+    ['public_addr item not a string', 'version: v3\nproxy_service:\n  public_addr: [a.example.com, 7]\n', 'teleport.yaml: proxy_service.public_addr[1]: must be a string, got a number'],
+    ['two documents', 'version: v3\n---\nversion: v3\n', 'teleport.yaml: holds 2 YAML documents; a config file holds one'],
     ['empty file', '', 'teleport.yaml: the config file is empty'],
-    ['duplicate key', 'version: v3\nversion: v3\n', 'teleport.yaml: invalid YAML at line 2: Map keys must be unique'],
+    ['duplicate key', 'version: v3\nversion: v3\n', 'teleport.yaml: line 2, column 1: duplicate key "version"'],
   ]
   for (const [name, yaml, message] of bad) {
     it(`refuses: ${name}`, () => {
@@ -119,4 +124,26 @@ describe('loadServerConfig', () => {
       await rm(dir, {recursive: true, force: true})
     }
   })
+})
+
+describe('loadServerConfig: hostile files', () => {
+  for (const {name, content, reason} of hostileInputs('version: v3\n')) {
+    it(`${name}: one line naming the file, and the next parse still works`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'svidkit-config-'))
+      try {
+        const path = join(dir, 'teleport.yaml')
+        await writeFile(path, content)
+        await assert.rejects(loadServerConfig(path), (err: unknown) => {
+          assert.ok(err instanceof InputError, String(err))
+          assert.ok(err.message.startsWith(`${path}: `), err.message)
+          assert.match(err.message, reason)
+          assert.equal(err.message.includes('\n'), false)
+          return true
+        })
+        assert.equal(parseServerConfig('version: v3\nteleport: {data_dir: /d}\n', FILE).dataDir, '/d')
+      } finally {
+        await rm(dir, {recursive: true, force: true})
+      }
+    })
+  }
 })

@@ -4,7 +4,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {InputError} from '../../../src/lib/errors.js'
-import {loadTbotConfig, parseTbotConfig, requireJoinToken} from '../../../src/lib/tbot/config/load.js'
+import {loadTbotConfig, parseTbotConfig} from '../../../src/lib/tbot/config/load.js'
+import {requireJoinToken} from '../../../src/lib/tbot/config/onboarding.js'
+import {hostileInputs} from '../../helpers/hostile-yaml.js'
 import type {JwtOutputConfig, WorkloadApiConfig, X509OutputConfig} from '../../../src/lib/tbot/config/types.js'
 
 const HEAD = `version: v2
@@ -269,7 +271,7 @@ describe('tbot config v2: bad configs name the file and the field', () => {
     ['TTL over 24h', `${HEAD}credential_ttl: 25h\n`, 'tbot.yaml: credential_ttl: 25h0m0s exceeds the maximum TTL allowed (24h0m0s)'],
     ['interval not below TTL', `${HEAD}credential_ttl: 20m\n`, 'tbot.yaml: renewal_interval: 20m0s must be shorter than credential_ttl (20m0s); increase the credential TTL or decrease the renewal interval'],
     ['negative-free durations', `${HEAD}renewal_interval: 0s\n`, 'tbot.yaml: renewal_interval: must be positive'],
-    ['oneshot not boolean', `${HEAD}oneshot: "yes"\n`, 'tbot.yaml: oneshot: must be true or false, got the string "yes"'],
+    ['oneshot not boolean', `${HEAD}oneshot: "yes"\n`, 'tbot.yaml: oneshot: must be true or false, got a string'],
     ['insecure with pins', `${HEAD}insecure: true\n`.replace('token: my-bot-token', `token: t\n  ca_pins: ["sha256:${'00'.repeat(32)}"]`), 'tbot.yaml: onboarding.ca_pins: the option ca-pin is mutually exclusive with --insecure'],
     ['insecure with ca_path', `${HEAD}insecure: true\n`.replace('token: my-bot-token', 'token: t\n  ca_path: /ca.pem'), 'tbot.yaml: onboarding.ca_path: the option ca-path is mutually exclusive with --insecure'],
     ['pins and ca_path', HEAD.replace('token: my-bot-token', `token: t\n  ca_path: /ca.pem\n  ca_pins: ["sha256:${'00'.repeat(32)}"]`), 'tbot.yaml: onboarding: the options ca-pin and ca-path are mutually exclusive'],
@@ -277,7 +279,7 @@ describe('tbot config v2: bad configs name the file and the field', () => {
     ['fips', `${HEAD}fips: true\n`, 'tbot.yaml: fips: FIPS mode is not supported by svidkit'],
     ['kubernetes_secret storage', `${HEAD}storage: {type: kubernetes_secret, name: x}\n`, 'tbot.yaml: storage.type: "kubernetes_secret" is not supported by svidkit; supported: directory, memory'],
     ['services not a list', `${HEAD}services: {type: x}\n`, 'tbot.yaml: services: must be a list, got a mapping'],
-    ['service not a mapping', `${HEAD}services: [x]\n`, 'tbot.yaml: services[0]: must be a mapping with a type'],
+    ['service not a mapping', `${HEAD}services: [x]\n`, 'tbot.yaml: services[0]: must be a mapping, got a string'],
     ['service without type', service('selector: {name: a}'), "tbot.yaml: services[0].type: should not be empty; supported types: workload-identity-x509, workload-identity-jwt, workload-identity-api"],
     ['unknown service type', service('type: frobnicate'), 'tbot.yaml: services[0].type: "frobnicate" is not a known service type; supported types: workload-identity-x509, workload-identity-jwt, workload-identity-api'],
     ['Teleport type we do not do', service('type: identity'), 'tbot.yaml: services[0].type: "identity" is not supported by svidkit; supported types: workload-identity-x509, workload-identity-jwt, workload-identity-api'],
@@ -336,6 +338,36 @@ describe('tbot config v2: bad configs name the file and the field', () => {
       assert.match(err.message, /^tbot\.yaml: failed parsing config file: /)
       return true
     })
-    await assert.rejects(parse('version: v2\nversion: v2\n'), /^InputError: tbot\.yaml: failed parsing config file: Map keys must be unique/)
+    await rejects('version: v2\nversion: v2\n', 'tbot.yaml: failed parsing config file: line 2, column 1: duplicate key "version"')
+    await rejects('version: v2\n---\nversion: v2\n', 'tbot.yaml: failed parsing config file: holds 2 YAML documents; a config file holds one')
+  })
+})
+
+describe('tbot config v2: hostile files', () => {
+  let dir = ''
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'tbot-config-')) })
+  after(async () => { await rm(dir, {recursive: true, force: true}) })
+
+  for (const {name, content, reason} of hostileInputs('version: v2\n')) {
+    it(`${name}: one line naming the file, and the next parse still works`, async () => {
+      const file = join(dir, `${name.replace(/\W+/g, '-')}.yaml`)
+      await writeFile(file, content)
+      await assert.rejects(loadTbotConfig(file), (err: unknown) => {
+        assert.ok(err instanceof InputError, String(err))
+        assert.ok(err.message.startsWith(`${file}: `), err.message)
+        assert.match(err.message, reason)
+        assert.equal(err.message.includes('\n'), false)
+        return true
+      })
+      assert.equal((await parse(HEAD)).version, 'v2')
+    })
+  }
+
+  it('a file larger than the limit is not read past it, even from a device', async () => {
+    await assert.rejects(loadTbotConfig('/dev/zero'), {message: '/dev/zero: file is too large (the limit is 4194304 bytes)'})
+  })
+
+  it('a directory', async () => {
+    await assert.rejects(loadTbotConfig(dir), {message: `${dir}: failed to open file: EISDIR`})
   })
 })

@@ -15,7 +15,7 @@ import {
 } from '../../../src/lib/wire/admin.js'
 import {resourcePath} from '../../../src/lib/wire/paths.js'
 
-const bad = (message: string) => ({name: 'BadParameterError', code: 'BAD_PARAMETER', message})
+const bad = (message: string) => ({name: 'InputError', code: 'BAD_PARAMETER', message})
 
 describe('issue requests', () => {
   it('round-trip X.509 and JWT requests with selectors, TTL and workload attributes', () => {
@@ -30,28 +30,34 @@ describe('issue requests', () => {
   it('refuses malformed requests, naming the field', () => {
     const base = {selector: {name: 'api'}, audiences: ['a']}
     const cases: [unknown, string][] = [
-      [null, 'the request body: must be a JSON object'],
-      [{...base, extra: 1}, 'extra: unknown field'],
-      [{audiences: ['a']}, 'selector: must be a JSON object'],
-      [{...base, selector: {}}, "selector: exactly one of 'name' and 'labels' must be set"],
-      [{...base, selector: {name: 'a', labels: {x: ['y']}}}, "selector: exactly one of 'name' and 'labels' must be set"],
-      [{...base, selector: {name: ''}}, 'selector.name: must not be empty'],
-      [{...base, selector: {labels: {}}}, 'selector.labels: must map at least one label to a list of values'],
-      [{...base, selector: {labels: {env: 'prod'}}}, 'selector.labels.env: must be a list of strings'],
-      [{...base, selector: {labels: JSON.parse('{"__proto__": ["x"]}')}}, 'selector.labels: invalid key "__proto__"'],
-      [{...base, audiences: 'a'}, 'audiences: must be a list of strings'],
-      [{...base, audiences: [1]}, 'audiences[0]: must be a string'],
-      [{...base, ttl_ms: -1}, 'ttl_ms: must be a non-negative integer'],
-      [{...base, ttl_ms: 1.5}, 'ttl_ms: must be a non-negative integer'],
-      [{...base, workload_attrs: {unix: {uid: '0'}}}, 'workload_attrs.unix.uid: must be a non-negative integer'],
-      [{...base, workload_attrs: {unix: {uid: -1}}}, 'workload_attrs.unix.uid: must be a non-negative integer'],
-      [{...base, workload_attrs: {user: {name: 'root'}}}, 'workload_attrs.user: unknown attribute'],
-      [{...base, workload_attrs: JSON.parse('{"__proto__": {"x": 1}}')}, 'workload_attrs.__proto__: unknown attribute'],
-      [{...base, workload_attrs: {kubernetes: {labels: {a: 1}}}}, 'workload_attrs.kubernetes.labels: must map strings to strings'],
+      [null, 'request body: must be a mapping, got null'],
+      [[1], 'request body: must be a mapping, got a list'],
+      [{...base, extra: 1}, 'request body: unknown field "extra"'],
+      [{audiences: ['a']}, 'request body: selector: is required'],
+      [{...base, selector: 'api'}, 'request body: selector: must be a mapping, got a string'],
+      [{...base, selector: {}}, "request body: selector: exactly one of 'name' and 'labels' must be set"],
+      [{...base, selector: {name: 'a', labels: {x: ['y']}}}, "request body: selector: exactly one of 'name' and 'labels' must be set"],
+      [{...base, selector: {name: ''}}, 'request body: selector.name: must not be empty'],
+      [{...base, selector: {name: 7}}, 'request body: selector.name: must be a string, got a number'],
+      [{...base, selector: {labels: {}}}, 'request body: selector.labels: must map at least one label to a list of values'],
+      [{...base, selector: {labels: {env: 'prod'}}}, 'request body: selector.labels.env: must be a list, got a string'],
+      [{...base, selector: {labels: {'a/b': [1]}}}, 'request body: selector.labels["a/b"][0]: must be a string, got a number'],
+      [{...base, selector: {labels: JSON.parse('{"__proto__": ["x"]}')}}, 'request body: selector.labels: invalid key "__proto__"'],
+      [{...base, audiences: 'a'}, 'request body: audiences: must be a list, got a string'],
+      [{...base, audiences: [1]}, 'request body: audiences[0]: must be a string, got a number'],
+      [{...base, ttl_ms: -1}, 'request body: ttl_ms: must be a non-negative integer, got a number'],
+      [{...base, ttl_ms: 1.5}, 'request body: ttl_ms: must be a non-negative integer, got a number'],
+      [{...base, workload_attrs: {unix: {uid: '0'}}}, 'request body: workload_attrs.unix.uid: must be a non-negative integer, got a string'],
+      [{...base, workload_attrs: {unix: {uid: -1}}}, 'request body: workload_attrs.unix.uid: must be a non-negative integer, got a number'],
+      [{...base, workload_attrs: {unix: {attested: 'yes'}}}, 'request body: workload_attrs.unix.attested: must be true or false, got a string'],
+      [{...base, workload_attrs: {user: {name: 'root'}}}, 'request body: workload_attrs: unknown field "user"'],
+      [{...base, workload_attrs: JSON.parse('{"__proto__": {"x": 1}}')}, 'request body: workload_attrs: unknown field "__proto__"'],
+      [{...base, workload_attrs: {kubernetes: {labels: {a: 1}}}}, 'request body: workload_attrs.kubernetes.labels.a: must be a string, got a number'],
+      [{...base, workload_attrs: {kubernetes: {labels: []}}}, 'request body: workload_attrs.kubernetes.labels: must be a mapping, got a list'],
     ]
     for (const [body, message] of cases) assert.throws(() => parseJwtRequest(body), bad(message), message)
-    assert.throws(() => parseX509Request({selector: {name: 'a'}, public_key: 'a b'}), bad('public_key: must be standard base64'))
-    assert.throws(() => parseX509Request({selector: {name: 'a'}}), bad('public_key: is required'))
+    assert.throws(() => parseX509Request({selector: {name: 'a'}, public_key: 'a b'}), bad('request body: public_key: must be standard base64'))
+    assert.throws(() => parseX509Request({selector: {name: 'a'}}), bad('request body: public_key: is required'))
   })
 
   it('accepts every attested attribute the schema knows', () => {
@@ -82,12 +88,12 @@ describe('credentials and the trust bundle', () => {
   })
 
   it('refuses a server answer that is not what was asked for', () => {
-    assert.throws(() => parseX509Credentials({credentials: [{spiffe_id: 'x'}]}), bad('credentials[0].hint: is required'))
-    assert.throws(() => parseJwtCredentials({credentials: 'x'}), bad('credentials: must be a list'))
+    assert.throws(() => parseX509Credentials({credentials: [{spiffe_id: 'x'}]}), bad('response body: credentials[0].hint: is required'))
+    assert.throws(() => parseJwtCredentials({credentials: 'x'}), bad('response body: credentials: must be a list, got a string'))
     assert.throws(() => parseTrustBundle({trust_domain: 'td', x509_pem: '', jwt_keys: [{kid: 1}], federated: [], fingerprint: ''}),
-      bad('jwt_keys[0]: must be a JWK with kid and kty'))
+      bad('response body: jwt_keys[0]: must be a JWK with kid and kty'))
     const m = {spiffe_id: 'x', hint: '', workload_identity_name: 'w', ttl_ms: 1, jwt: 'j', audiences: []}
-    assert.throws(() => parseJwtCredentials({credentials: [{...m, expires_at: 'soon'}]}), bad('credentials[0].expires_at: must be an RFC 3339 time'))
+    assert.throws(() => parseJwtCredentials({credentials: [{...m, expires_at: 'soon'}]}), bad('response body: credentials[0].expires_at: must be an RFC 3339 time'))
   })
 })
 
@@ -100,11 +106,11 @@ describe('joining and renewing', () => {
   })
 
   it('refuses bodies that would waste a token', () => {
-    assert.throws(() => parseJoinRequest({token: '', public_key: 'AA==', ttl_ms: 1}), bad('token: must be a join token'))
-    assert.throws(() => parseJoinRequest({token: 'x'.repeat(1025), public_key: 'AA==', ttl_ms: 1}), bad('token: must be a join token'))
-    assert.throws(() => parseJoinRequest({token: 't', public_key: 'AA==', ttl_ms: 0}), bad('ttl_ms: must be positive'))
-    assert.throws(() => parseJoinRequest({token: 't', public_key: 'AA=='}), bad('ttl_ms: is required'))
-    assert.throws(() => parseRenewRequest({public_key: 'AA==', ttl_ms: 1, token: 't'}), bad('token: unknown field'))
+    assert.throws(() => parseJoinRequest({token: '', public_key: 'AA==', ttl_ms: 1}), bad('request body: token: must be a join token'))
+    assert.throws(() => parseJoinRequest({token: 'x'.repeat(1025), public_key: 'AA==', ttl_ms: 1}), bad('request body: token: must be a join token'))
+    assert.throws(() => parseJoinRequest({token: 't', public_key: 'AA==', ttl_ms: 0}), bad('request body: ttl_ms: must be positive'))
+    assert.throws(() => parseJoinRequest({token: 't', public_key: 'AA=='}), bad('request body: ttl_ms: is required'))
+    assert.throws(() => parseRenewRequest({public_key: 'AA==', ttl_ms: 1, token: 't'}), bad('request body: unknown field "token"'))
   })
 })
 
@@ -125,7 +131,7 @@ describe('admin requests', () => {
     const wi = {kind: 'workload_identity', version: 'v1', metadata: {name: 'w', revision: 'r1'}, spec: {spiffe: {id: '/w'}}}
     assert.equal(parseCreateRequest({resources: [wi]}).resources[0]!.metadata.revision, undefined)
     assert.equal(parseResourceFrom(wi, 'x').metadata.revision, 'r1')
-    assert.throws(() => parseKind('cluster'), bad('unsupported resource kind "cluster"'))
+    assert.throws(() => parseKind('cluster'), {name: 'BadParameterError', message: 'unsupported resource kind "cluster"'})
     assert.equal(resourcePath('bot', 'a/b c'), '/v1/resources/bot/a%2Fb%20c')
   })
 })

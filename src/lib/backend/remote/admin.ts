@@ -6,11 +6,10 @@
 import {X509Certificate} from 'node:crypto'
 import {rootCertificates} from 'node:tls'
 import {
-  encodeAddBot, encodeAddToken, encodeUpdateBot, parseAddBotResult, parseCreateOutcomes, parseResourceOf, parseStatus, parseToken,
+  encodeAddBot, encodeAddToken, encodeUpdateBot, parseAddBotResult, parseCreateOutcomes, parseResourceList, parseResourceOf, parseStatus, parseToken,
   parseUpdateBotResult,
 } from '../../wire/admin.js'
 import {API, botPath, resourcePath} from '../../wire/paths.js'
-import {WireReader} from '../../wire/reader.js'
 import type {ProvisionToken, Resource, ResourceKind, ResourceOf} from '../../resources/types.js'
 import type {HttpsClientOptions, HttpsJsonClient, ServerTrust} from '../../net/https-client.js'
 import type {
@@ -95,7 +94,7 @@ export class RemoteBackend implements AdminApi {
 
   async listResources<K extends ResourceKind>(kind: K): Promise<ResourceOf<K>[]> {
     const body = await (await this.client()).get(resourcePath(kind))
-    return new WireReader(body, '', ['resources']).list('resources').map((v, i) => parseResourceOf(kind, v, `resources[${i}]`))
+    return parseResourceList(kind, body)
   }
 
   async deleteResource(kind: ResourceKind, name: string): Promise<void> {

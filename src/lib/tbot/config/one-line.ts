@@ -1,13 +1,14 @@
 /**
- * The one-line forms of `tbot start` (teleport.md §6 "CLI one-liners", lib/tbot/cli/start_*.go) and
+ * The one-line forms of `tbot start` (Teleport's lib/tbot/cli/start_*.go) and
  * flag overrides of a config file, into the same TbotConfig as the YAML form. Flags become a config
  * document, which goes through the same validation as a file; flag-only syntax (selectors, URIs,
  * durations) is checked first so its errors name the flag.
  */
 import {InputError} from '../../errors.js'
 import {parseDuration} from '../../duration.js'
-import {isMapping} from './fields.js'
-import {configFromDocument, parseTbotYaml, readConfigText, type ParseConfigOptions} from './load.js'
+import {failType, isPlainObject, rootPlace} from '../../document/place.js'
+import {decodeConfigText, readConfigText} from './file.js'
+import {configFromDocument, type ParseConfigOptions} from './load.js'
 import {JWT_OUTPUT_TYPE, WORKLOAD_API_TYPE, X509_OUTPUT_TYPE, type TbotConfig} from './types.js'
 
 export type OneLineServiceType = typeof X509_OUTPUT_TYPE | typeof JWT_OUTPUT_TYPE | typeof WORKLOAD_API_TYPE
@@ -70,9 +71,8 @@ export async function buildTbotConfig(input: BuildConfigInput, options: Omit<Par
 }
 
 async function readDocument(path: string): Promise<Record<string, unknown>> {
-  const doc = await parseTbotYaml(await readConfigText(path), path)
-  if (!isMapping(doc)) throw new InputError({file: path}, 'must be a mapping')
-  return {...doc}
+  const doc = decodeConfigText(await readConfigText(path), path)
+  return isPlainObject(doc) ? {...doc} : failType(rootPlace({file: path}), 'a mapping', doc)
 }
 
 /** Teleport's sharedStartArgs.ApplyConfig: set flags replace the file's values. */

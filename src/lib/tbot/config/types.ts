@@ -1,7 +1,7 @@
 /**
- * tbot's configuration as typed readonly values (teleport.md §6). Values of these types come only out
- * of `parseTbotConfig` (the YAML file) or `configFromFlags` (the one-line CLI forms), which have
- * validated every field; the agent trusts them. Durations are milliseconds.
+ * tbot's configuration as typed readonly values (Teleport's lib/tbot/config). Values of these types
+ * come only out of `parseTbotConfig` (the YAML file) or `buildTbotConfig` (the one-line CLI forms),
+ * which have validated every field; the agent trusts them. Durations are milliseconds.
  */
 import type {WorkloadIdentitySelector} from '../../issuance/selector.js'
 

@@ -1,36 +1,37 @@
 /**
- * The workload-identity-api service's own settings (teleport.md §6, lib/tbot/config/
+ * The workload-identity-api service's own settings (Teleport's lib/tbot/config/
  * service_workload_identity_api.go): the `listen` address and the `attestors`.
  */
 import {isIP} from 'node:net'
-import type {FieldReader} from './fields.js'
+import type {FieldReader} from '../../document/fields.js'
+import {fail} from '../../document/place.js'
 import {DEFAULT_BINARY_HASH_MAX_SIZE_BYTES, type AttestorsConfig, type ListenAddress} from './types.js'
 
 /** `unix:///abs/path` or `tcp://IP:PORT` (SPIFFE Workload Endpoint §4, go-spiffe's addr.go). */
 export function parseListenAddress(listen: string, r: FieldReader): ListenAddress {
-  const fail = (why: string) => r.error(r.fieldPath('listen'), `${JSON.stringify(listen)}: ${why}`)
+  const refuse: (why: string) => never = (why) => fail(r.at('listen'), `${JSON.stringify(listen)}: ${why}`)
   let url: URL
   try {
     url = new URL(listen)
   } catch {
-    throw fail('must be unix:///path/to/socket or tcp://IP:PORT')
+    refuse('must be unix:///path/to/socket or tcp://IP:PORT')
   }
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    throw fail('must not include user info, query values or a fragment')
+    refuse('must not include user info, query values or a fragment')
   }
   if (url.protocol === 'unix:') {
-    if (url.host !== '') throw fail('unix socket URI must not include an authority (use unix:///absolute/path)')
-    if (url.pathname === '' || url.pathname === '/') throw fail('unix socket URI must include a path')
+    if (url.host !== '') refuse('unix socket URI must not include an authority (use unix:///absolute/path)')
+    if (url.pathname === '' || url.pathname === '/') refuse('unix socket URI must include a path')
     return {network: 'unix', path: decodeURIComponent(url.pathname)}
   }
   if (url.protocol === 'tcp:') {
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
-    if (url.pathname !== '' && url.pathname !== '/') throw fail('tcp socket URI must not include a path')
-    if (isIP(host) === 0) throw fail('tcp socket URI host component must be an IP:port')
-    if (url.port === '') throw fail('tcp socket URI host component must include a port')
+    if (url.pathname !== '' && url.pathname !== '/') refuse('tcp socket URI must not include a path')
+    if (isIP(host) === 0) refuse('tcp socket URI host component must be an IP:port')
+    if (url.port === '') refuse('tcp socket URI host component must include a port')
     return {network: 'tcp', host, port: Number(url.port)}
   }
-  throw fail('scheme must be unix or tcp')
+  refuse('scheme must be unix or tcp')
 }
 
 const OTHER_ATTESTORS: Readonly<Record<string, readonly string[]>> = {
@@ -48,18 +49,15 @@ export function parseAttestors(r: FieldReader | undefined): AttestorsConfig {
   const unix = r.mapping('unix')
   if (unix !== undefined) {
     const size = unix.integer('binary_hash_max_size_bytes')
-    if (size !== undefined && size < -1) throw unix.error(unix.fieldPath('binary_hash_max_size_bytes'), 'must be -1 (unlimited), 0 (default) or a positive size')
+    if (size !== undefined && size < -1) fail(unix.at('binary_hash_max_size_bytes'), 'must be -1 (unlimited), 0 (default) or a positive size')
     if (size !== undefined && size !== 0) binaryHashMaxSizeBytes = size
     unix.done()
   }
   for (const [name, fields] of Object.entries(OTHER_ATTESTORS)) {
-    const a = r.mapping(name)
-    if (a === undefined) continue
-    if (a.bool('enabled') === true) {
-      throw a.error(a.fieldPath('enabled'), `the ${name} workload attestor is not supported by svidkit; set enabled: false or remove it`)
+    const a = r.mapping(name, fields)
+    if (a?.boolean('enabled') === true) {
+      fail(a.at('enabled'), `the ${name} workload attestor is not supported by svidkit; set enabled: false or remove it`)
     }
-    for (const f of fields) a.raw(f)
-    a.done()
   }
   r.done()
   return {unix: {binaryHashMaxSizeBytes}}

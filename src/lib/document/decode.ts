@@ -1,19 +1,27 @@
 /**
- * The decoder `tctl create` reads with (teleport.md §1): a YAML stream of `---`-separated
- * documents, or JSON objects one after another. Empty documents are skipped; none at all is an
- * error. Syntax errors name the file, the document (1-based, counting the non-empty ones the user
- * wrote) and the line. Hostile input is bounded: alias expansion, nesting depth and duplicate keys
- * (see yaml-guards.ts).
+ * The one decoder of YAML and JSON text the product reads: `tctl create`'s resource streams, tbot's
+ * config, the server's teleport.yaml. A stream is `---`-separated YAML documents or JSON objects one
+ * after another (Teleport's tctl reads both); a config file is one document. Values come out plain
+ * (strings, finite numbers, booleans, null, lists, plain mappings) under the YAML 1.2 core schema, so
+ * `yes` and timestamps stay strings and no tag builds an object. Hostile input is bounded before the
+ * parser sees it or while it composes: size, NUL bytes, nesting depth, alias expansion, duplicate and
+ * non-scalar keys (yaml-guards.ts). Every failure is one InputError line naming the file, the
+ * document when there are several, and the line and column.
  */
 import {Composer, Parser, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions} from 'yaml'
 import {InputError} from '../errors.js'
 import {MAX_YAML_NESTING, findCstNestingExcess, findKeyProblem, findLexicalNestingExcess} from './yaml-guards.js'
 
-export interface RawDocument {
+export {MAX_YAML_NESTING} from './yaml-guards.js'
+
+export interface DecodedDocument {
   /** 1-based, counting non-empty documents in the order the user wrote them. */
   readonly index: number
   readonly value: unknown
 }
+
+/** 4 MiB: far above any resource file or config, small enough that parsing stays quick. */
+export const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 
 /** Teleport's decoder applies no such cap; a billion-laughs document must not expand. */
 export const MAX_ALIAS_COUNT = 100
@@ -32,17 +40,44 @@ interface Segment {
   readonly offset: number
 }
 
-export function decodeDocuments(text: string, file: string): RawDocument[] {
-  const source = text.startsWith('\uFEFF') ? text.slice(1) : text
-  const documents: RawDocument[] = []
-  for (const segment of splitJsonStream(source) ?? [{text: source, offset: 0}]) {
-    decodeSegment(source, segment, file, documents)
+/** Every non-empty document of a stream, in order (none at all is an empty list). */
+export function decodeDocuments(text: string, file: string): DecodedDocument[] {
+  return decodeStream(text, file, true)
+}
+
+/**
+ * The one document of a config file: undefined when the file holds none (empty, or only comments),
+ * an error when it holds more than one.
+ */
+export function decodeDocument(text: string, file: string): unknown {
+  const documents = decodeStream(text, file, false)
+  if (documents.length > 1) {
+    throw new InputError({file}, `holds ${documents.length} YAML documents; a config file holds one`)
   }
-  if (documents.length === 0) throw new InputError({file}, 'no resources found, empty input?')
+  return documents[0]?.value
+}
+
+function decodeStream(text: string, file: string, numbered: boolean): DecodedDocument[] {
+  const source = checkText(text.startsWith('\uFEFF') ? text.slice(1) : text, file)
+  const documents: DecodedDocument[] = []
+  for (const segment of splitJsonStream(source) ?? [{text: source, offset: 0}]) {
+    decodeSegment(source, segment, file, numbered, documents)
+  }
   return documents
 }
 
-function decodeSegment(source: string, segment: Segment, file: string, out: RawDocument[]): void {
+/** Bounded, and text: NUL never occurs in YAML or JSON, and always in binaries and UTF-16. */
+function checkText(text: string, file: string): string {
+  const bytes = Buffer.byteLength(text, 'utf8')
+  if (bytes > MAX_DOCUMENT_BYTES) {
+    throw new InputError({file}, `file is too large (${bytes} bytes, the limit is ${MAX_DOCUMENT_BYTES} bytes)`)
+  }
+  const nul = text.indexOf('\0')
+  if (nul !== -1) throw new InputError({file}, `not a text file (it contains a NUL byte at ${position(text, nul)})`)
+  return text
+}
+
+function decodeSegment(source: string, segment: Segment, file: string, numbered: boolean, out: DecodedDocument[]): void {
   const tooDeep = `nesting is too deep (the limit is ${MAX_YAML_NESTING} levels)`
   const lexicalExcess = findLexicalNestingExcess(segment.text)
   if (lexicalExcess >= 0) throw new InputError({file}, `${position(source, segment.offset + lexicalExcess)}: ${tooDeep}`)
@@ -51,8 +86,9 @@ function decodeSegment(source: string, segment: Segment, file: string, out: RawD
   if (cstExcess >= 0) throw new InputError({file}, `${position(source, segment.offset + cstExcess)}: ${tooDeep}`)
   for (const doc of new Composer(YAML_OPTIONS).compose(tokens)) {
     const index = out.length + 1
+    const loc = numbered ? {file, document: index} : {file}
     const value = documentValue(doc, (offset, reason) =>
-      new InputError({file, document: index}, `${position(source, segment.offset + offset)}: ${reason}`))
+      new InputError(loc, `${position(source, segment.offset + offset)}: ${reason}`))
     if (value !== null && value !== undefined) out.push({index, value})
   }
 }

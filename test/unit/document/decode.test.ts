@@ -1,12 +1,11 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {InputError} from '../../../src/lib/errors.js'
-import {MAX_ALIAS_COUNT, decodeDocuments} from '../../../src/lib/resources/yaml.js'
-import {MAX_YAML_NESTING} from '../../../src/lib/resources/yaml-guards.js'
+import {MAX_ALIAS_COUNT, MAX_DOCUMENT_BYTES, MAX_YAML_NESTING, decodeDocument, decodeDocuments} from '../../../src/lib/document/decode.js'
 
-function decodeError(text: string, file = 'in.yaml'): InputError {
+function decodeError(text: string, file = 'in.yaml', decode: (text: string, file: string) => unknown = decodeDocuments): InputError {
   try {
-    decodeDocuments(text, file)
+    decode(text, file)
   } catch (err) {
     assert.ok(err instanceof InputError, `expected an InputError, got ${String(err)}`)
     return err
@@ -14,7 +13,7 @@ function decodeError(text: string, file = 'in.yaml'): InputError {
   return assert.fail('expected an InputError')
 }
 
-describe('decodeDocuments: streams', () => {
+describe('decode: streams', () => {
   it('numbers non-empty YAML documents from 1, skipping empty ones', () => {
     const text = '---\na: 1\n---\n# only a comment\n---\n---\nb: 2\n...\n---\nnull\n---\n- c\n'
     assert.deepEqual(decodeDocuments(text, 'x.yaml'), [
@@ -23,10 +22,9 @@ describe('decodeDocuments: streams', () => {
   })
 
   for (const text of ['', '   \n\n', '# nothing here\n', '---\n---\n', '---\n...\n', '\uFEFF', 'null\n---\n~\n']) {
-    it(`no documents in ${JSON.stringify(text)} is "no resources found"`, () => {
-      const err = decodeError(text, 'empty.yaml')
-      assert.equal(err.message, 'empty.yaml: no resources found, empty input?')
-      assert.deepEqual(err.location, {file: 'empty.yaml'})
+    it(`no documents in ${JSON.stringify(text)}`, () => {
+      assert.deepEqual(decodeDocuments(text, 'empty.yaml'), [])
+      assert.equal(decodeDocument(text, 'empty.yaml'), undefined)
     })
   }
 
@@ -67,7 +65,7 @@ describe('decodeDocuments: streams', () => {
   })
 })
 
-describe('decodeDocuments: syntax errors name the file, the document and the line', () => {
+describe('decode: syntax errors name the file, the document and the line', () => {
   const cases: Array<[string, string, string]> = [
     ['a: b: c\n', 'document 1: line 1, column 4: ', 'Nested mappings are not allowed in compact mappings'],
     ['kind: role\n---\nkind: bot\n  bad: indent\n', 'document 2: line 3, column 7: ', 'Nested mappings are not allowed in compact mappings'],
@@ -90,7 +88,7 @@ describe('decodeDocuments: syntax errors name the file, the document and the lin
   })
 })
 
-describe('decodeDocuments: duplicate and odd keys', () => {
+describe('decode: duplicate and odd keys', () => {
   it('a duplicate key is refused at the second occurrence', () => {
     assert.equal(decodeError('kind: role\nmetadata:\n  name: a\n  name: b\n').message,
       'in.yaml: document 1: line 4, column 3: duplicate key "name"')
@@ -117,7 +115,7 @@ describe('decodeDocuments: duplicate and odd keys', () => {
   })
 })
 
-describe('decodeDocuments: hostile input is refused', () => {
+describe('decode: hostile input is refused', () => {
   it('an alias bomb ("billion laughs") is refused', () => {
     const lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`)
@@ -147,10 +145,43 @@ describe('decodeDocuments: hostile input is refused', () => {
   it('very deep input leaves the process able to parse again', () => {
     // In yaml 2.9 a stack overflow while composing (~1000 levels) made the *next* parse abort the
     // whole process with a fatal V8 out-of-memory error; the depth limits keep it from happening.
-    const block = Array.from({length: 3000}, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' v\n'
+    const block = Array.from({length: 2500}, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' v\n'
     for (const text of ['['.repeat(5000) + ']'.repeat(5000), '{"a":'.repeat(3000) + '1' + '}'.repeat(3000), block]) {
       assert.match(decodeError(text).message, /nesting is too deep/)
       assert.deepEqual(decodeDocuments('a: [[1]]\n', 'x'), [{index: 1, value: {a: [[1]]}}])
     }
+  })
+})
+
+describe('decodeDocument: one config file', () => {
+  it('is the one document, with syntax errors located by line and no document number', () => {
+    assert.deepEqual(decodeDocument('---\nversion: v3\n...\n', 'teleport.yaml'), {version: 'v3'})
+    const err = decodeError('version: v3\nversion: v3\n', 'teleport.yaml', decodeDocument)
+    assert.equal(err.message, 'teleport.yaml: line 2, column 1: duplicate key "version"')
+    assert.deepEqual(err.location, {file: 'teleport.yaml'})
+  })
+
+  it('refuses a second document', () => {
+    assert.equal(decodeError('a: 1\n---\nb: 2\n', 'c.yaml', decodeDocument).message, 'c.yaml: holds 2 YAML documents; a config file holds one')
+  })
+})
+
+describe('decode: what is not YAML text is refused before parsing', () => {
+  for (const decode of [decodeDocuments, decodeDocument]) {
+    it(`${decode.name}: a file over ${MAX_DOCUMENT_BYTES} bytes`, () => {
+      const text = 'a: ' + 'x'.repeat(MAX_DOCUMENT_BYTES)
+      assert.equal(decodeError(text, 'big.yaml', decode).message,
+        `big.yaml: file is too large (${MAX_DOCUMENT_BYTES + 3} bytes, the limit is ${MAX_DOCUMENT_BYTES} bytes)`)
+      assert.doesNotThrow(() => decode('a: ' + 'é'.repeat(MAX_DOCUMENT_BYTES / 2 - 2), 'x'))
+      assert.match(decodeError('a: ' + 'é'.repeat(MAX_DOCUMENT_BYTES / 2), 'x', decode).message, /file is too large/)
+    })
+
+    it(`${decode.name}: binary data (a NUL byte)`, () => {
+      assert.equal(decodeError('a: 1\nb: \u0000\u0001\u00ff', 'bin', decode).message, 'bin: not a text file (it contains a NUL byte at line 2, column 4)')
+    })
+  }
+
+  it('a merge key is an ordinary key (YAML 1.2), so it is never merged', () => {
+    assert.deepEqual(decodeDocument('base: &b {a: 1}\nx:\n  <<: *b\n', 'x'), {base: {a: 1}, x: {'<<': {a: 1}}})
   })
 })
