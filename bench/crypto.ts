@@ -8,8 +8,8 @@
  */
 import {generateKeyPairSync, randomBytes, sign} from 'node:crypto'
 import {createCaMaterial} from '../src/lib/ca/ca-material.js'
-import {generateP256KeyDer} from '../src/lib/ca/fast-keygen.js'
-import {signJwtSvid} from '../src/lib/ca/jwt.js'
+import {generateP256KeyDer} from '../src/lib/ca/fast-leaf/fast-keygen.js'
+import {signJwtSvid} from '../src/lib/ca/fast-leaf/jwt.js'
 import {issueX509Svid} from '../src/lib/ca/profiles.js'
 import type {BenchFigure} from './types.js'
 

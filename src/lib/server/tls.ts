@@ -5,7 +5,7 @@
 import {createHash, createPrivateKey, X509Certificate} from 'node:crypto'
 import {readInputFile} from '../input-file.js'
 import {decodePemBlocks} from '../ca/pem.js'
-import {children, expectTag, readTlv, whole} from '../ca/der-reader.js'
+import {x509Library} from '../ca/x509-library.js'
 import {BadParameterError, InputError} from '../errors.js'
 import type {KeyPairFiles} from './config.js'
 
@@ -57,13 +57,10 @@ export function caPin(cert: Buffer | string | X509Certificate): string {
   return 'sha256:' + createHash('sha256').update(subjectPublicKeyInfo(certificateDer(cert))).digest('hex')
 }
 
-/** The raw SubjectPublicKeyInfo bytes of a DER certificate (Go's RawSubjectPublicKeyInfo). */
+/** The SubjectPublicKeyInfo DER of a DER certificate (Go's RawSubjectPublicKeyInfo), read by @peculiar/x509. */
 export function subjectPublicKeyInfo(certDer: Buffer): Buffer {
   try {
-    const [tbs] = children(expectTag(readTlv(certDer, 0), 0x30, 'Certificate'))
-    const fields = children(expectTag(tbs, 0x30, 'TBSCertificate'))
-    const first = fields[0]?.tag === 0xa0 ? 1 : 0 // [0] version is optional (v1 certificates)
-    return Buffer.from(whole(expectTag(fields[first + 5], 0x30, 'subjectPublicKeyInfo')))
+    return Buffer.from(new (x509Library().X509Certificate)(certDer).publicKey.rawData)
   } catch (err) {
     throw new BadParameterError(`not a DER certificate: ${(err as Error).message}`, {cause: err})
   }
