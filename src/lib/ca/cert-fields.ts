@@ -72,7 +72,7 @@ function sanLists(cert: LibraryCertificate): {uris: string[]; dnsNames: string[]
 
 function readFields(cert: LibraryCertificate): CertFields {
   const lib = x509Library()
-  const extensions = cert.extensions.map((e) => ({oid: e.type, critical: e.critical, value: Buffer.from(e.value)}))
+  const extensions = Array.from(cert.extensions, (e) => ({oid: e.type, critical: e.critical, value: Buffer.from(e.value)}))
   // RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension.
   if (new Set(extensions.map((e) => e.oid)).size !== extensions.length) throw new Error('certificate contains duplicate extensions')
   const bc = cert.getExtension(lib.BasicConstraintsExtension)
@@ -88,7 +88,7 @@ function readFields(cert: LibraryCertificate): CertFields {
     isCA: bc?.ca ?? false,
     ...(bc?.pathLength === undefined ? {} : {maxPathLen: bc.pathLength}),
     keyUsage: cert.getExtension(lib.KeyUsagesExtension)?.usages ?? 0,
-    extKeyUsage: (cert.getExtension(lib.ExtendedKeyUsageExtension)?.usages ?? []).map(String),
+    extKeyUsage: Array.from(cert.getExtension(lib.ExtendedKeyUsageExtension)?.usages ?? [], String),
     ...sanLists(cert),
     ...(ski === undefined ? {} : {subjectKeyId: Buffer.from(ski, 'hex')}),
     ...(aki === undefined ? {} : {authorityKeyId: Buffer.from(aki, 'hex')}),

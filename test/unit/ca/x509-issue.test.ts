@@ -24,7 +24,7 @@ function expectedSki(cert: X509Certificate): string {
   return createHash('sha1').update(bits).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:')
 }
 
-describe('issueX509Svid: Teleport profile (teleport.md §7)', () => {
+describe('issueX509Svid: Teleport profile (lib/auth/machineid/workloadidentityv1/issuer_service.go)', () => {
   it('passes openssl verify -purpose any and shows every profile field', async () => {
     const ca = await caAtNow()
     const issued = await svid()

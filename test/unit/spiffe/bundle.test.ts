@@ -27,7 +27,7 @@ function fails(fn: () => unknown, message: string | {prefix: string; reason: Reg
   })
 }
 
-describe('X509Bundle (spiffe.md §5)', () => {
+describe('X509Bundle', () => {
   it('parses PEM and concatenated DER, dropping duplicates, and marshals both back', async () => {
     const a = (await sharedCa()).spiffeCa
     const b = (await sharedCa({clusterName: 'other.org'})).spiffeCa

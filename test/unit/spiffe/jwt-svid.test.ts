@@ -43,7 +43,7 @@ function validateFails(tok: string, message: string, opts: {audience?: string[];
   })
 }
 
-describe('JwtSvid.parseAndValidate (spiffe.md §3.3)', () => {
+describe('JwtSvid.parseAndValidate', () => {
   it('accepts our issuer\'s RS256 tokens through a bundle set', async () => {
     const {jwtKey} = await sharedCa()
     const s = signJwtSvid({key: jwtKey.privateKey, kid: jwtKey.kid, alg: 'RS256', issuer: 'https://x/workload-identity', spiffeId: 'spiffe://example.org/svc/api', audiences: ['aws', 'gcp'], ttlMs: 300_000, extraClaims: {team: 'pay'}, now: at(0)})

@@ -85,7 +85,7 @@ function parseFails(certPem: string, kPem: string, message: string | RegExp): vo
   })
 }
 
-describe('X509Svid.parse / parseRaw (spiffe.md §2.3)', () => {
+describe('X509Svid.parse / parseRaw', () => {
   it('accepts an SVID the CA issued, alone or with its intermediate', async () => {
     const {spiffeCa} = await ca()
     const leaf = issue(spiffeCa)
@@ -156,7 +156,7 @@ function verifyFails(certs: readonly Uint8Array[], source: X509Bundle | BundleSe
   })
 }
 
-describe('X509Svid.verify (spiffe.md §2.3)', () => {
+describe('X509Svid.verify', () => {
   it('verifies leaf-only and intermediate chains to the bundle root, as openssl does', async () => {
     const {spiffeCa} = await ca()
     const bundle = X509Bundle.fromX509Authorities(TD, [spiffeCa.certDer])
