@@ -7,7 +7,7 @@ import {spawnSync} from 'node:child_process'
 import {describe, it} from 'node:test'
 import {createCaMaterial, type CaMaterial} from '../../src/lib/ca/ca-material.js'
 import {jwksFromKeys} from '../../src/lib/ca/jwk.js'
-import {signJwtSvid} from '../../src/lib/ca/jwt.js'
+import {signJwtSvid} from '../../src/lib/ca/fast-leaf/jwt.js'
 import {issuerUrl} from '../../src/lib/oidc.js'
 
 const PYTHON = '/usr/bin/python3'

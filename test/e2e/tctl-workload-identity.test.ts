@@ -41,7 +41,7 @@ describe('tctl workload-identity', () => {
     const svid = X509Svid.parse(readFileSync(join(out, 'svid.pem')), readFileSync(join(out, 'svid_key.pem')))
     assert.equal(svid.id.toString(), 'spiffe://example.teleport.sh/svc/example-service')
     const bundle = X509Bundle.parse(TrustDomain.parse('example.teleport.sh'), readFileSync(join(dir, 'bundle.pem')))
-    const verified = X509Svid.verify(svid.certificates, new BundleSet([bundle]))
+    const verified = await X509Svid.verify(svid.certificates, new BundleSet([bundle]))
     assert.equal(verified.id.toString(), 'spiffe://example.teleport.sh/svc/example-service')
   })
 
@@ -65,9 +65,9 @@ print(claims["sub"])`, jwks, token], {encoding: 'utf8'})
 
     const {JwtSvid, JwtBundle, BundleSet, TrustDomain} = await import('svidkit')
     const bundle = JwtBundle.parse(TrustDomain.parse('example.teleport.sh'), jwks)
-    const svid = JwtSvid.parseAndValidate(token, new BundleSet([bundle]), ['sts.amazonaws.com'])
+    const svid = await JwtSvid.parseAndValidate(token, new BundleSet([bundle]), ['sts.amazonaws.com'])
     assert.equal(svid.id.toString(), 'spiffe://example.teleport.sh/svc/example-service')
-    assert.throws(() => JwtSvid.parseAndValidate(token, new BundleSet([bundle]), ['other']), /expected audience in \["other"\]/)
+    await assert.rejects(JwtSvid.parseAndValidate(token, new BundleSet([bundle]), ['other']), /expected audience in \["other"\]/)
 
     // One audit line per issuance, Teleport's event fields, never the token itself.
     const audit = readFileSync(join(dir, 'data', 'audit.log'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l))

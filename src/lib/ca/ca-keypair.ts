@@ -2,9 +2,9 @@
  * A signing CA: its certificate (DER, PEM, parsed fields) and private key. Built once at the edge
  * (creation or load), checked for consistency, then trusted by the issuance code.
  */
-import {X509Certificate, type KeyObject} from 'node:crypto'
+import type {KeyObject, X509Certificate} from 'node:crypto'
 import {BadParameterError} from '../errors.js'
-import {parseCertInfo, type CertInfo} from './cert-info.js'
+import {readCertificate, type CertFields, type ReadCertificate} from './cert-fields.js'
 import {KEY_USAGE} from './oids.js'
 import {keyTypeOf, publicKeyOf, type KeyType} from './keys.js'
 import {toPem} from './pem.js'
@@ -13,7 +13,7 @@ export interface CaKeyPair {
   readonly certDer: Buffer
   readonly certPem: string
   readonly cert: X509Certificate
-  readonly info: CertInfo
+  readonly info: CertFields
   readonly privateKey: KeyObject
   readonly keyType: KeyType
 }
@@ -23,14 +23,13 @@ export interface CaKeyPair {
  * CA able to sign certificates, has no SKI (leaf AKIs point at it), or does not match the key.
  */
 export function caKeyPair(certDer: Buffer, privateKey: KeyObject): CaKeyPair {
-  let info: CertInfo
-  let cert: X509Certificate
+  let read: ReadCertificate
   try {
-    info = parseCertInfo(certDer)
-    cert = new X509Certificate(certDer)
+    read = readCertificate(certDer)
   } catch (err) {
     throw new BadParameterError(`cannot parse CA certificate: ${(err as Error).message}`, {cause: err})
   }
+  const {cert, fields: info} = read
   if (!info.isCA) throw new BadParameterError('CA certificate does not have the CA flag set')
   if ((info.keyUsage & KEY_USAGE.keyCertSign) === 0) throw new BadParameterError("CA certificate lacks the 'keyCertSign' key usage")
   if (info.subjectKeyId === undefined) throw new BadParameterError('CA certificate has no subject key identifier')

@@ -1,13 +1,15 @@
 /**
- * A cluster's CA material (teleport.md §7): the X.509 SPIFFE CA, the JWT-SVID signing key, and a
- * separate CA for bot/admin client certificates. The CA certificates are rare, complex objects, so
- * they are built with @peculiar/x509 (imported lazily: it is the heaviest import, node-notes.md
- * Pitfall 3); everything after creation runs on node:crypto.
+ * A cluster's CA material, after Teleport's SPIFFE and JWT-SVID certificate authorities
+ * (lib/auth/machineid/workloadidentityv1/issuer_service.go signs with them): the X.509 SPIFFE CA,
+ * the JWT-SVID signing key, and a separate CA for bot/admin client certificates. The CA certificates
+ * are rare, complex objects, so they are built with @peculiar/x509 (loaded lazily,
+ * x509-library.ts); leaves are issued on the fast path (fast-leaf/).
  */
 import {KeyObject, createPrivateKey, createPublicKey, randomBytes, webcrypto} from 'node:crypto'
 import {BadParameterError, SpiffeIdError} from '../errors.js'
 import {TrustDomain} from '../spiffe/id.js'
 import {caKeyPair, type CaKeyPair} from './ca-keypair.js'
+import {x509Library} from './x509-library.js'
 import {generatePrivateKey, jwtAlgFor, jwtKid, keyTypeOf, type JwtAlg, type KeyType} from './keys.js'
 
 export interface JwtSigningKey {
@@ -46,7 +48,7 @@ export function jwtSigningKey(privateKey: KeyObject): JwtSigningKey {
   return {privateKey, publicKey, kid: jwtKid(publicKey), alg: jwtAlgFor(keyType), keyType}
 }
 
-/** The cluster name is the trust domain (teleport.md §7), so it must be a valid one. */
+/** The cluster name is the trust domain (as in Teleport's workload identity), so it must be a valid one. */
 export function clusterTrustDomain(clusterName: string): TrustDomain {
   try {
     return TrustDomain.parse(clusterName)
@@ -81,8 +83,7 @@ export interface SelfSignedCaOptions {
 
 /** A self-signed CA: subject CN=O=name, BC CA (critical), KU keyCertSign|cRLSign (critical), SKI. */
 export async function createSelfSignedCa(o: SelfSignedCaOptions): Promise<CaKeyPair> {
-  await import('reflect-metadata')
-  const x509 = await import('@peculiar/x509')
+  const x509 = x509Library()
   const keys = (await webcrypto.subtle.generateKey(webAlgorithm(o.keyType), true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair
   const extensions: InstanceType<typeof x509.Extension>[] = [
     new x509.BasicConstraintsExtension(true, undefined, true),
@@ -110,7 +111,7 @@ export async function createSelfSignedCa(o: SelfSignedCaOptions): Promise<CaKeyP
   return caKeyPair(Buffer.from(cert.rawData), createPrivateKey({key: pkcs8, format: 'der', type: 'pkcs8'}))
 }
 
-/** Fresh CA material for a cluster. Defaults: X.509 ECDSA P-256, JWT RSA-2048 (teleport.md §7). */
+/** Fresh CA material for a cluster. Defaults: X.509 ECDSA P-256, JWT RSA-2048 (Teleport's legacy suite for the SPIFFE JWT key). */
 export async function createCaMaterial(o: CreateCaOptions): Promise<CaMaterial> {
   const trustDomain = clusterTrustDomain(o.clusterName)
   const [spiffeCa, botCa] = await Promise.all([

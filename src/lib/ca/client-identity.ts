@@ -12,12 +12,11 @@
 import type {KeyObject} from 'node:crypto'
 import {BadParameterError} from '../errors.js'
 import type {CaKeyPair} from './ca-keypair.js'
-import {parseCertInfo, type CertInfo} from './cert-info.js'
-import * as der from './der.js'
-import {DerError, contents, expectTag, readTlv} from './der-reader.js'
+import {certFields, type CertFields} from './cert-fields.js'
+import * as der from './fast-leaf/der.js'
+import {encodeName, extension, randomSerial, signLeaf, toSpki} from './fast-leaf/x509-leaf.js'
 import {OID} from './oids.js'
 import {BC_NOT_CA, EKU_CLIENT, KU_TLS, issued, validity, type IssuedCert} from './profiles.js'
-import {encodeName, extension, randomSerial, signLeaf, toSpki} from './x509-leaf.js'
 
 export interface ClientIdentity {
   readonly userName: string
@@ -50,23 +49,30 @@ export function issueClientCert(p: ClientCertParams): IssuedCert {
   return issued(cert, serial, times)
 }
 
+/** The bot-name extension's UTF8String (short form: names are far below 128 bytes, and we wrote it). */
+function utf8StringValue(value: Buffer): string {
+  if (value.length < 2 || value[0] !== 0x0c || value[1]! >= 0x80 || value[1] !== value.length - 2) {
+    throw new Error('the bot name extension is not a short UTF8String')
+  }
+  return value.subarray(2).toString('utf8')
+}
+
 /**
- * The identity in a client certificate (DER or parsed). The caller must have verified the chain
+ * The identity in a client certificate (DER or its fields). The caller must have verified the chain
  * first (TLS did, with the bot CA as the only client CA); this only reads fields.
  */
-export function parseClientIdentity(cert: Buffer | CertInfo): ClientIdentity {
-  let info: CertInfo
+export function parseClientIdentity(cert: Buffer | CertFields): ClientIdentity {
+  let fields: CertFields
   let botName: string | undefined
   try {
-    info = Buffer.isBuffer(cert) ? parseCertInfo(cert) : cert
-    const ext = info.extensions.find((e) => e.oid === OID.svidkitBotName)
-    if (ext !== undefined) botName = contents(expectTag(readTlv(ext.value, 0), 0x0c, 'UTF8String')).toString('utf8')
+    fields = Buffer.isBuffer(cert) ? certFields(cert) : cert
+    const ext = fields.extensions.find((e) => e.oid === OID.svidkitBotName)
+    if (ext !== undefined) botName = utf8StringValue(ext.value)
   } catch (err) {
-    if (err instanceof DerError) throw new BadParameterError(`malformed client certificate: ${err.message}`, {cause: err})
-    throw err
+    throw new BadParameterError(`malformed client certificate: ${(err as Error).message}`, {cause: err})
   }
-  const userName = info.subject.commonName
+  const userName = fields.subject.commonName
   if (userName === undefined || userName === '') throw new BadParameterError('client certificate has no user name (subject CN)')
-  const identity = {userName, roles: info.subject.organization}
+  const identity = {userName, roles: fields.subject.organization}
   return botName === undefined ? identity : {...identity, botName}
 }

@@ -1,10 +1,11 @@
 /**
- * JSON Web Keys: public KeyObject <-> JWK. Parsing follows go-jose's `JSONWebKey.UnmarshalJSON`
- * checks and messages (they surface inside go-spiffe's bundle errors, spiffe.md §5), except that
- * symmetric `oct` keys are refused: no SPIFFE algorithm can use them.
+ * JSON Web Keys (RFC 7517) for the public keys of JWT bundles, SPIFFE bundles and Teleport's JWKS.
+ * Keys are imported and exported by node:crypto's JWK support (synchronous, so bundle parsing stays
+ * synchronous); the JWT-SVID verifier gets its CryptoKeys from jose's `importJWK` (verificationKey).
+ * Symmetric (`oct`) and private keys are refused: no SPIFFE authority is either.
  */
-import {X509Certificate, createPublicKey, type KeyObject} from 'node:crypto'
-import {children, contents, decodeOid, readTlv} from './der-reader.js'
+import {X509Certificate, createPublicKey, type JsonWebKey, type KeyObject} from 'node:crypto'
+import {importJWK, type JWK} from 'jose'
 import {publicKeyOf, type JwtAlg} from './keys.js'
 
 /** A public JWK as we emit it; parsing accepts any object and narrows. */
@@ -23,38 +24,30 @@ export interface Jwk {
 
 export class JwkError extends Error {}
 
-const CURVE_NAMES: Readonly<Record<string, string>> = {
-  '1.2.840.10045.3.1.7': 'P-256',
-  '1.3.132.0.34': 'P-384',
-  '1.3.132.0.35': 'P-521',
+const membersCache = new WeakMap<KeyObject, Jwk>()
+
+/** Node's JWK of a key, in go-jose's member order: kty, then crv,x,y or n,e (bundle JSON is compared as text). */
+function orderedMembers(jwk: JsonWebKey): Jwk {
+  const kty = String(jwk.kty)
+  if (kty === 'RSA') return {kty, n: String(jwk.n), e: String(jwk.e)}
+  if (kty === 'EC') return {kty, crv: String(jwk.crv), x: String(jwk.x), y: String(jwk.y)}
+  if (kty === 'OKP') return {kty, crv: String(jwk.crv), x: String(jwk.x)}
+  throw new JwkError(`cannot express a ${kty} key as a public JWK`)
 }
 
-const unsigned = (b: Buffer) => (b.length > 1 && b[0] === 0 ? b.subarray(1) : b).toString('base64url')
-
 /**
- * The key-material members of a public key's JWK (kty first, then n,e or crv,x,y). Read from the
- * DER encodings rather than `export({format: 'jwk'})`, which can deadlock Node 20 for a KeyObject
- * fresh from `generateKeyPairSync` (see fast-keygen.ts).
+ * The key-material members of a public key's JWK, exported by node:crypto. The export runs on a
+ * copy re-imported from SPKI DER: a JWK export of a KeyObject fresh from `generateKeyPairSync` can
+ * deadlock Node 20 (fast-leaf/fast-keygen.ts). Cached per KeyObject.
  */
 export function jwkMembers(key: KeyObject): Jwk {
-  const pub = publicKeyOf(key)
-  if (pub.asymmetricKeyType === 'rsa') {
-    const [n, e] = children(readTlv(pub.export({type: 'pkcs1', format: 'der'}), 0))
-    return {kty: 'RSA', n: unsigned(contents(n!)), e: unsigned(contents(e!))}
+  let members = membersCache.get(key)
+  if (members === undefined) {
+    const spki = publicKeyOf(key).export({type: 'spki', format: 'der'})
+    members = orderedMembers(createPublicKey({key: spki, format: 'der', type: 'spki'}).export({format: 'jwk'}))
+    membersCache.set(key, members)
   }
-  const [alg, bits] = children(readTlv(pub.export({type: 'spki', format: 'der'}), 0))
-  const [algorithm, parameters] = children(alg!)
-  const keyBits = contents(bits!).subarray(1)
-  const oid = decodeOid(algorithm!)
-  if (oid === '1.2.840.10045.2.1' && parameters?.tag === 0x06) {
-    const crv = CURVE_NAMES[decodeOid(parameters)]
-    if (crv !== undefined && keyBits[0] === 4) {
-      const size = (keyBits.length - 1) / 2
-      return {kty: 'EC', crv, x: keyBits.subarray(1, 1 + size).toString('base64url'), y: keyBits.subarray(1 + size).toString('base64url')}
-    }
-  }
-  if (oid === '1.3.101.112') return {kty: 'OKP', crv: 'Ed25519', x: keyBits.toString('base64url')}
-  throw new TypeError(`cannot express a ${pub.asymmetricKeyType ?? 'unknown'} key as a JWK`)
+  return members
 }
 
 export interface JwtPublicKey {
@@ -65,7 +58,7 @@ export interface JwtPublicKey {
 
 /**
  * Teleport's `/workload-identity/jwt-jwks.json` body: `{keys: [{kty, alg, n, e | crv, x, y, use:
- * 'sig', kid}]}` (teleport.md §8).
+ * 'sig', kid}]}` (lib/web/apiserver.go serves it from the SPIFFE JWT CA's keys, lib/jwt/jwk.go).
  */
 export function jwksFromKeys(keys: readonly JwtPublicKey[]): {keys: Jwk[]} {
   return {
@@ -76,71 +69,35 @@ export function jwksFromKeys(keys: readonly JwtPublicKey[]): {keys: Jwk[]} {
   }
 }
 
-const CURVE_BYTES: Readonly<Record<string, number>> = {'P-256': 32, 'P-384': 48, 'P-521': 66}
-const B64URL = /^[A-Za-z0-9_-]*={0,2}$/
-
-function fail(message: string): never {
-  throw new JwkError(`go-jose/go-jose: ${message}`)
-}
-
-function b64urlMember(jwk: Record<string, unknown>, name: string): Buffer | undefined {
-  const v = jwk[name]
-  if (v === undefined || v === null) return undefined
-  if (typeof v !== 'string' || !B64URL.test(v)) fail(`invalid base64url value for ${name}`)
-  return Buffer.from(v, 'base64url')
-}
-
-function ecKey(jwk: Record<string, unknown>): KeyObject {
-  const crv = typeof jwk['crv'] === 'string' ? jwk['crv'] : ''
-  const size = CURVE_BYTES[crv]
-  if (size === undefined) fail(`unsupported elliptic curve '${crv}'`)
-  const x = b64urlMember(jwk, 'x')
-  const y = b64urlMember(jwk, 'y')
-  if (x === undefined || y === undefined || x.length === 0 || y.length === 0) fail('invalid EC key, missing x/y values')
-  if (x.length !== size) fail('invalid EC public key, wrong length for x')
-  if (y.length !== size) fail('invalid EC public key, wrong length for y')
-  try {
-    return createPublicKey({key: {kty: 'EC', crv, x: x.toString('base64url'), y: y.toString('base64url')}, format: 'jwk'})
-  } catch {
-    return fail('invalid EC key, X/Y are not on declared curve')
-  }
-}
-
-function rsaKey(jwk: Record<string, unknown>): KeyObject {
-  const n = b64urlMember(jwk, 'n')
-  const e = b64urlMember(jwk, 'e')
-  if (n === undefined || e === undefined || n.length === 0 || e.length === 0) fail('invalid RSA key, missing n/e values')
-  try {
-    return createPublicKey({key: {kty: 'RSA', n: n.toString('base64url'), e: e.toString('base64url')}, format: 'jwk'})
-  } catch {
-    return fail('invalid RSA key')
-  }
-}
-
-function okpKey(jwk: Record<string, unknown>): KeyObject {
-  if (jwk['crv'] !== 'Ed25519') fail('unsupported key type/format')
-  const x = b64urlMember(jwk, 'x')
-  if (x === undefined || x.length === 0) fail('invalid Ed key, missing x value')
-  try {
-    return createPublicKey({key: {kty: 'OKP', crv: 'Ed25519', x: x.toString('base64url')}, format: 'jwk'})
-  } catch {
-    return fail('invalid Ed key')
-  }
-}
-
-/** The first `x5c` certificate, parsed (standard base64 DER, RFC 7517 §4.7). */
-function x5cLeaf(jwk: Record<string, unknown>): X509Certificate[] {
+/** The certificates of `x5c` (standard base64 DER, RFC 7517 §4.7). */
+function x5cCertificates(jwk: Record<string, unknown>): X509Certificate[] {
   const x5c = jwk['x5c']
   if (x5c === undefined || x5c === null) return []
-  if (!Array.isArray(x5c)) fail('failed to unmarshal x5c field: not an array')
-  return x5c.map((entry: unknown) => {
-    if (typeof entry !== 'string') fail('failed to unmarshal x5c field: not a string')
+  if (!Array.isArray(x5c) || x5c.some((c) => typeof c !== 'string')) throw new JwkError('x5c must be an array of base64 strings')
+  return x5c.map((entry: string, i) => {
     try {
       return new X509Certificate(Buffer.from(entry, 'base64'))
-    } catch {
-      return fail('failed to unmarshal x5c field: x509: malformed certificate')
+    } catch (err) {
+      throw new JwkError(`x5c certificate ${i}: ${(err as Error).message}`, {cause: err})
     }
   })
+}
+
+/** SPIFFE authorities are RSA, EC on the JWS curves (RFC 7518 §3.4) or Ed25519; node also knows secp256k1. */
+const SUPPORTED_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1'])
+
+function publicKeyFromJwk(jwk: Record<string, unknown>): KeyObject {
+  if (jwk['d'] !== undefined) throw new JwkError('private key material in a public key set')
+  if (jwk['kty'] === 'oct') throw new JwkError('a symmetric (oct) key cannot be a SPIFFE authority')
+  let key: KeyObject
+  try {
+    key = createPublicKey({key: jwk as JsonWebKey, format: 'jwk'})
+  } catch (err) {
+    throw new JwkError((err as Error).message, {cause: err})
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve
+  if (key.asymmetricKeyType === 'ec' && !SUPPORTED_CURVES.has(curve ?? '')) throw new JwkError(`unsupported elliptic curve ${String(jwk['crv'])}`)
+  return key
 }
 
 export interface ParsedJwk {
@@ -150,21 +107,37 @@ export interface ParsedJwk {
   readonly certificates: readonly X509Certificate[]
 }
 
-/** Parse one public JWK as go-jose would. Throws JwkError with go-jose's message. */
+/** Parse one public JWK of a JWKS. Throws JwkError with node:crypto's reason. */
 export function parseJwk(input: unknown): ParsedJwk {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) fail('invalid JWK, not an object')
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new JwkError('a JWK must be a JSON object')
   const jwk = input as Record<string, unknown>
-  const certificates = x5cLeaf(jwk)
-  const kty = jwk['kty']
-  if (kty === undefined || kty === '') fail('missing json web key type')
-  let key: KeyObject
-  if (kty === 'EC') key = ecKey(jwk)
-  else if (kty === 'RSA') key = rsaKey(jwk)
-  else if (kty === 'OKP') key = okpKey(jwk)
-  else return fail('unsupported key type/format')
-  if (jwk['d'] !== undefined) fail('invalid JWK, private key material in a public key set')
-  if (certificates.length > 0 && !certificates[0]!.publicKey.equals(key)) fail('invalid JWK, public keys in key and x5c fields do not match')
+  const certificates = x5cCertificates(jwk)
+  const key = publicKeyFromJwk(jwk)
+  if (certificates.length > 0 && !certificates[0]!.publicKey.equals(key)) throw new JwkError('the key and its first x5c certificate hold different public keys')
   const use = typeof jwk['use'] === 'string' ? jwk['use'] : undefined
   const kid = typeof jwk['kid'] === 'string' ? jwk['kid'] : undefined
   return {key, certificates, ...(use === undefined ? {} : {use}), ...(kid === undefined ? {} : {kid})}
+}
+
+type VerificationKey = Awaited<ReturnType<typeof importJWK>>
+
+const verificationKeys = new WeakMap<KeyObject, Map<string, Promise<VerificationKey>>>()
+
+/**
+ * The key jose verifies `alg` signatures with, imported by jose from the public key's JWK and cached
+ * per KeyObject and algorithm (bundle keys are long-lived). A key that cannot serve `alg` rejects
+ * with jose's reason (and keeps doing so).
+ */
+export function verificationKey(key: KeyObject, alg: string): Promise<VerificationKey> {
+  let byAlg = verificationKeys.get(key)
+  if (byAlg === undefined) {
+    byAlg = new Map()
+    verificationKeys.set(key, byAlg)
+  }
+  let imported = byAlg.get(alg)
+  if (imported === undefined) {
+    imported = importJWK(jwkMembers(key) as JWK, alg)
+    byAlg.set(alg, imported)
+  }
+  return imported
 }

@@ -1,6 +1,6 @@
 /**
  * Key types, generation and identifiers. Keys are node:crypto KeyObjects throughout: they sign
- * directly with `crypto.sign()` (the fast path, spec/node-notes.md §3).
+ * directly with `crypto.sign()` (the fast path, fast-leaf/).
  */
 import {createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject} from 'node:crypto'
 import {BadParameterError} from '../errors.js'
@@ -10,7 +10,7 @@ export type KeyType = 'ecdsa-p256' | 'rsa-2048'
 
 export const KEY_TYPES: readonly KeyType[] = ['ecdsa-p256', 'rsa-2048']
 
-/** JWS algorithms we sign with: RS256 (Teleport's SPIFFE JWT key) or ES256 (teleport.md §7). */
+/** JWS algorithms we sign with: RS256 (Teleport's SPIFFE JWT key) or ES256 (its balanced-v1 suite). */
 export type JwtAlg = 'RS256' | 'ES256'
 
 /**
@@ -51,7 +51,7 @@ export function publicKeyOf(key: KeyObject): KeyObject {
 }
 
 /**
- * A JWT key's `kid` as Teleport computes it (teleport.md §7, `lib/jwt/jwk.go`): base64url without
+ * A JWT key's `kid` as Teleport computes it (`lib/jwt/jwk.go`): base64url without
  * padding of SHA-256 over the PKCS#1 DER public key for RSA, over the PKIX DER otherwise.
  */
 export function jwtKid(key: KeyObject): string {

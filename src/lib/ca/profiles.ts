@@ -1,6 +1,6 @@
 /**
- * Issuance profiles on the fast leaf path: the X.509-SVID exactly as Teleport issues it
- * (teleport.md §7) and the server's TLS certificate. No policy here (TTL caps, RBAC): the caller has
+ * Issuance profiles on the fast leaf path (fast-leaf/): the X.509-SVID exactly as Teleport issues it
+ * (lib/auth/machineid/workloadidentityv1/issuer_service.go) and the server's TLS certificate. No policy here (TTL caps, RBAC): the caller has
  * decided; these only encode.
  */
 import {type KeyObject} from 'node:crypto'
@@ -8,9 +8,9 @@ import {isIP} from 'node:net'
 import {BadParameterError} from '../errors.js'
 import {SpiffeId} from '../spiffe/id.js'
 import type {CaKeyPair} from './ca-keypair.js'
-import * as der from './der.js'
+import * as der from './fast-leaf/der.js'
 import {KEY_USAGE_BIT, OID} from './oids.js'
-import {EMPTY_NAME, encodeName, extension, extensionNode, randomSerial, serialHex, signLeaf, toSpki, wholeSeconds, type SubjectName} from './x509-leaf.js'
+import {EMPTY_NAME, encodeName, extension, extensionNode, randomSerial, serialHex, signLeaf, toSpki, wholeSeconds, type SubjectName} from './fast-leaf/x509-leaf.js'
 
 export interface IssuedCert {
   readonly der: Buffer
@@ -33,7 +33,7 @@ export interface X509SvidParams {
   readonly now: () => Date
 }
 
-/** NotBefore = now−1m (clock skew), NotAfter = now+TTL (teleport.md §7). */
+/** NotBefore = now−1m (clock skew), NotAfter = now+TTL, as Teleport's issuer service sets them. */
 export const BACKDATE_MS = 60_000
 
 const KU_SVID = extension(

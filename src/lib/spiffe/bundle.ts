@@ -1,7 +1,7 @@
 /**
  * Bundle sources and a set of bundles keyed by trust domain (go-spiffe's `Source` interfaces and
  * `spiffebundle.Set`). Verification always picks the bundle of the SVID's own trust domain
- * (spiffe.md §5, "Bundle selection rule").
+ * (SPIFFE_Trust_Domain_and_Bundle.md §4; go-spiffe v2 `bundle/spiffebundle` Set).
  */
 import type {KeyObject, X509Certificate} from 'node:crypto'
 import {NotFoundError} from '../errors.js'

@@ -1,6 +1,6 @@
 /**
  * SPIFFE IDs and trust domains, parsed byte by byte exactly as go-spiffe's `spiffeid.FromString`,
- * `TrustDomainFromString` and `ValidatePath` do (spec/spiffe.md §1.2): same check order, same error
+ * `TrustDomainFromString` and `ValidatePath` do (go-spiffe v2 `spiffeid`; SPIFFE-ID.md §2): same check order, same error
  * categories, same messages. A value of these types is always valid; the inside trusts it.
  */
 import {SpiffeIdError, type SpiffeIdErrorCode} from '../errors.js'
@@ -108,7 +108,7 @@ export class SpiffeId {
     readonly path: string,
   ) {}
 
-  /** go-spiffe `FromString`, check for check (spec/spiffe.md §1.2 table). */
+  /** go-spiffe `FromString`, check for check (go-spiffe v2 spiffeid/id.go). */
   static parse(input: string): SpiffeId {
     if (input === '') fail('SPIFFEID_EMPTY')
     if (!input.startsWith(SCHEME_PREFIX)) fail('SPIFFEID_WRONG_SCHEME')

@@ -1,6 +1,7 @@
 /**
- * A JWT bundle: the JWT-SVID signing keys trusted for one trust domain, keyed by `kid` (go-spiffe
- * `jwtbundle`, spiffe.md §5). Parses a plain RFC 7517 JWKS, ignoring `use`; every key needs a kid.
+ * A JWT bundle: the JWT-SVID signing keys trusted for one trust domain, keyed by `kid` (go-spiffe v2
+ * `bundle/jwtbundle`; JWT-SVID.md §6). Parses a plain RFC 7517 JWKS, ignoring `use`; every key needs
+ * a kid. Keys go through ca/jwk.ts (node:crypto's JWK import); go-spiffe's messages stay on top.
  */
 import type {KeyObject} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
@@ -13,17 +14,14 @@ function wrap(message: string, cause?: unknown): BadParameterError {
   return new BadParameterError(`jwtbundle: ${message}`, {cause})
 }
 
-/** A JSON document's `keys` array, go-jose style; throws Error with a JSON-level reason. */
-export function jwksKeys(json: string | Uint8Array): unknown[] | undefined {
-  const text = typeof json === 'string' ? json : Buffer.from(json).toString('utf8')
-  const doc: unknown = JSON.parse(text)
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new Error(`json: cannot unmarshal ${Array.isArray(doc) ? 'array' : doc === null ? 'null' : typeof doc} into a JWK Set`)
-  }
+/** A JWKS document (RFC 7517 §5): a JSON object whose `keys`, when present, is an array. */
+export function parseJwksDocument(json: string | Uint8Array): {doc: Record<string, unknown>; keys: unknown[] | undefined} {
+  const doc: unknown = JSON.parse(typeof json === 'string' ? json : Buffer.from(json).toString('utf8'))
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('a JWK Set must be a JSON object')
   const keys = (doc as Record<string, unknown>)['keys']
-  if (keys === undefined || keys === null) return undefined
-  if (!Array.isArray(keys)) throw new Error('json: cannot unmarshal keys: not an array')
-  return keys
+  if (keys === undefined || keys === null) return {doc: doc as Record<string, unknown>, keys: undefined}
+  if (!Array.isArray(keys)) throw new Error('"keys" must be an array')
+  return {doc: doc as Record<string, unknown>, keys}
 }
 
 /** A public key as go-jose marshals it in a JWKS: `use`, `kty`, `kid`, then the key members. */
@@ -63,7 +61,7 @@ export class JwtBundle implements JwtBundleSource {
     let keys: unknown[] | undefined
     const parsed: Array<{kid?: string; key: KeyObject}> = []
     try {
-      keys = jwksKeys(json)
+      keys = parseJwksDocument(json).keys
       for (const k of keys ?? []) parsed.push(parseJwk(k))
     } catch (err) {
       throw wrap(`unable to parse JWKS: ${(err as Error).message}`, err)

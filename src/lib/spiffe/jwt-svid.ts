@@ -1,16 +1,23 @@
 /**
- * JWT-SVIDs for Node users: go-spiffe's `ParseInsecure` and `ParseAndValidate` with the same steps,
- * order and messages (spiffe.md §3.3), including go-jose's one-minute leeway and its unprefixed
- * nbf/iat messages. parseInsecure errors are BadParameterError; parseAndValidate errors are
- * UnauthenticatedError (the token is not trusted).
+ * JWT-SVIDs for Node users: go-spiffe's `ParseInsecure` and `ParseAndValidate` (go-spiffe v2
+ * `svid/jwtsvid/svid.go`; JWT-SVID.md §3-4) with the same steps, order and top-level messages.
+ * jose decodes the token and verifies its signature (compact JWS, RFC 7515) against the bundle key
+ * named by `kid`, with the JWS algorithms go-spiffe allows and nothing else; the claim checks are
+ * go-jose's as go-spiffe uses them (one-minute leeway, its whole-second boundaries, its unprefixed
+ * nbf/iat messages), which jose's own claim validation draws differently. parseInsecure errors are
+ * BadParameterError; parseAndValidate errors are UnauthenticatedError (the token is not trusted).
  */
-import {parseCompactJws, verifyJwsSignature, type CompactJws} from '../ca/jws.js'
+import {compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters} from 'jose'
+import {verificationKey} from '../ca/jwk.js'
 import {BadParameterError, UnauthenticatedError, type SvidkitError} from '../errors.js'
 import type {JwtBundleSource} from './bundle.js'
 import {SpiffeId} from './id.js'
 
 /** go-jose's DefaultLeeway. */
 export const LEEWAY_MS = 60_000
+
+/** RFC 7518 §3.3-3.5: the JWS algorithms go-spiffe accepts for a JWT-SVID; never `none`, never HMAC. */
+export const JWT_SVID_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512']
 
 interface RegisteredClaims {
   readonly sub: string
@@ -20,61 +27,41 @@ interface RegisteredClaims {
   readonly iat: number | undefined
 }
 
-type ErrorFactory = (message: string) => SvidkitError
+type ErrorFactory = (message: string, cause?: unknown) => SvidkitError
 
 /** Go `%q` of a []string: `["a" "b"]` (nil prints as `[]`). */
 function goQuotedList(list: readonly string[] | undefined): string {
   return `[${(list ?? []).map((s) => JSON.stringify(s)).join(' ')}]`
 }
 
-function stringClaim(claims: Record<string, unknown>, name: string): string {
+function stringClaim(claims: JWTPayload, name: string): string {
   const v = claims[name]
   if (v === undefined || v === null) return ''
-  if (typeof v !== 'string') throw new Error(`json: cannot unmarshal ${jsonType(v)} into Go struct field Claims.${name} of type string`)
+  if (typeof v !== 'string') throw new Error(`"${name}" claim must be a string`)
   return v
 }
 
-/** go-jose NumericDate: any JSON number, truncated to whole seconds. */
-function dateClaim(claims: Record<string, unknown>, name: string): number | undefined {
+/** A NumericDate (RFC 7519 §2), truncated to whole seconds as go-jose keeps it. */
+function dateClaim(claims: JWTPayload, name: string): number | undefined {
   const v = claims[name]
   if (v === undefined || v === null) return undefined
-  if (typeof v !== 'number') throw new Error('go-jose/go-jose/jwt: expected number value to unmarshal NumericDate')
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`"${name}" claim must be a number`)
   return Math.trunc(v)
 }
 
-function audienceClaim(claims: Record<string, unknown>): readonly string[] | undefined {
-  const v = claims['aud']
+function audienceClaim(claims: JWTPayload): readonly string[] | undefined {
+  const v = claims.aud
   if (v === undefined || v === null) return undefined
   if (typeof v === 'string') return [v]
-  if (Array.isArray(v) && v.every((a) => typeof a === 'string')) return v as string[]
-  throw new Error('go-jose/go-jose/jwt: expected string or array value to unmarshal to Audience')
+  if (Array.isArray(v) && v.every((a) => typeof a === 'string')) return v
+  throw new Error('"aud" claim must be a string or an array of strings')
 }
 
-function jsonType(v: unknown): string {
-  return Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v
-}
-
-function readClaims(jws: CompactJws): {claims: Record<string, unknown>; registered: RegisteredClaims} {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(jws.payload.toString('utf8'))
-  } catch (err) {
-    throw new Error(`invalid character in claims JSON: ${(err as Error).message}`)
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Error(`json: cannot unmarshal ${jsonType(parsed)} into Go value of type jwt.Claims`)
-  }
-  const claims = parsed as Record<string, unknown>
+/** The registered claims go-jose reads into its Claims struct, typed. */
+function registeredClaims(claims: JWTPayload): RegisteredClaims {
   stringClaim(claims, 'iss')
   stringClaim(claims, 'jti')
-  const registered = {
-    sub: stringClaim(claims, 'sub'),
-    aud: audienceClaim(claims),
-    exp: dateClaim(claims, 'exp'),
-    nbf: dateClaim(claims, 'nbf'),
-    iat: dateClaim(claims, 'iat'),
-  }
-  return {claims, registered}
+  return {sub: stringClaim(claims, 'sub'), aud: audienceClaim(claims), exp: dateClaim(claims, 'exp'), nbf: dateClaim(claims, 'nbf'), iat: dateClaim(claims, 'iat')}
 }
 
 /** go-jose `Claims.Validate(Expected{AnyAudience, Time})` as go-spiffe maps its errors. */
@@ -87,12 +74,76 @@ function validateClaims(c: RegisteredClaims, audience: readonly string[], nowMs:
   if (c.iat !== undefined && nowMs + LEEWAY_MS < c.iat * 1000) throw raw('go-jose/go-jose/jwt: validation field, token issued in the future (iat)')
 }
 
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/
+
+interface DecodedToken {
+  readonly header: ProtectedHeaderParameters
+  readonly claims: JWTPayload
+  readonly registered: RegisteredClaims
+  readonly id: SpiffeId
+}
+
+/** go-spiffe's `parse` up to the claims source: structure, algorithm, typ, unverified claims, subject. */
+function decode(token: string, fail: ErrorFactory): DecodedToken {
+  let header: ProtectedHeaderParameters
+  try {
+    if (!COMPACT_JWS.test(token)) throw new Error('not a compact JWS')
+    header = decodeProtectedHeader(token)
+  } catch (err) {
+    throw fail('unable to parse JWT token', err)
+  }
+  if (typeof header.alg !== 'string' || !JWT_SVID_ALGORITHMS.includes(header.alg)) throw fail('unable to parse JWT token')
+  if (header.kid !== undefined && typeof header.kid !== 'string') throw fail('unable to parse JWT token')
+  if ('typ' in header && header.typ !== 'JWT' && header.typ !== 'JOSE') throw fail('token header type not equal to either JWT or JOSE')
+  let claims: JWTPayload
+  let registered: RegisteredClaims
+  try {
+    claims = decodeJwt(token)
+    registered = registeredClaims(claims)
+  } catch (err) {
+    throw fail(`unable to get claims from token: ${(err as Error).message}`, err)
+  }
+  if (registered.sub === '') throw fail('token missing subject claim')
+  if (registered.exp === undefined) throw fail('token missing exp claim')
+  try {
+    return {header, claims, registered, id: SpiffeId.parse(registered.sub)}
+  } catch (err) {
+    throw fail(`token has an invalid subject claim: ${(err as Error).message}`, err)
+  }
+}
+
+/** The ParseAndValidate claims source: bundle of the subject's trust domain, key by kid, jose's signature check. */
+async function verifiedClaims(token: string, decoded: DecodedToken, bundleSource: JwtBundleSource, fail: ErrorFactory): Promise<JWTPayload> {
+  const kid = decoded.header.kid
+  if (kid === undefined || kid === '') throw fail('token header missing key id')
+  const td = decoded.id.trustDomain
+  let bundle
+  try {
+    bundle = bundleSource.getJwtBundleForTrustDomain(td)
+  } catch (err) {
+    throw fail(`no bundle found for trust domain ${JSON.stringify(td.name)}`, err)
+  }
+  const key = bundle.findJwtAuthority(kid)
+  if (key === undefined) throw fail(`no JWT authority ${JSON.stringify(kid)} found for trust domain ${JSON.stringify(td.name)}`)
+  try {
+    // jose refuses any `crit` extension it does not know (RFC 7515 §4.1.11), as go-jose does.
+    await compactVerify(token, await verificationKey(key, decoded.header.alg!), {algorithms: [...JWT_SVID_ALGORITHMS]})
+  } catch (err) {
+    throw fail(`unable to get claims from token: ${(err as Error).message}`, err)
+  }
+  // The payload jose verified is the one decoded above, byte for byte.
+  return decoded.claims
+}
+
 export interface JwtSvidOptions {
   /** Validation time; defaults to the current time. */
   readonly now?: () => Date
 }
 
-type ClaimsSource = (jws: CompactJws, id: SpiffeId, fail: ErrorFactory) => Record<string, unknown>
+const insecureFail: ErrorFactory = (m, cause) => new BadParameterError(`jwtsvid: ${m}`, {cause})
+const insecureRaw: ErrorFactory = (m) => new BadParameterError(m)
+const untrustedFail: ErrorFactory = (m) => new UnauthenticatedError(`jwtsvid: ${m}`)
+const untrustedRaw: ErrorFactory = (m) => new UnauthenticatedError(m)
 
 export class JwtSvid {
   private constructor(
@@ -106,56 +157,23 @@ export class JwtSvid {
 
   /** Parse and validate claims without checking the signature. */
   static parseInsecure(token: string, audience: readonly string[], options: JwtSvidOptions = {}): JwtSvid {
-    const raw = (m: string) => new BadParameterError(m)
-    return JwtSvid.parse(token, audience, options, (m) => raw(`jwtsvid: ${m}`), raw, (jws) => readClaims(jws).claims)
+    const decoded = decode(token, insecureFail)
+    return JwtSvid.validated(token, decoded, decoded.claims, audience, options, insecureFail, insecureRaw)
   }
 
   /** Parse, verify the signature with the bundle of `sub`'s trust domain (kid required), validate. */
-  static parseAndValidate(token: string, bundleSource: JwtBundleSource, audience: readonly string[], options: JwtSvidOptions = {}): JwtSvid {
-    const raw = (m: string) => new UnauthenticatedError(m)
-    return JwtSvid.parse(token, audience, options, (m) => raw(`jwtsvid: ${m}`), raw, (jws, id, fail) => {
-      if (jws.kid === undefined || jws.kid === '') throw fail('token header missing key id')
-      const td = id.trustDomain
-      let bundle
-      try {
-        bundle = bundleSource.getJwtBundleForTrustDomain(td)
-      } catch {
-        throw fail(`no bundle found for trust domain ${JSON.stringify(td.name)}`)
-      }
-      const key = bundle.findJwtAuthority(jws.kid)
-      if (key === undefined) throw fail(`no JWT authority ${JSON.stringify(jws.kid)} found for trust domain ${JSON.stringify(td.name)}`)
-      // RFC 7515 §4.1.11: extensions we do not understand must not be ignored (go-jose refuses them too).
-      if ('crit' in jws.header) throw fail('unable to get claims from token: go-jose/go-jose: unsupported critical header')
-      if (!verifyJwsSignature(jws.alg, key, jws.signingInput, jws.signature)) {
-        throw fail('unable to get claims from token: go-jose/go-jose: error in cryptographic primitive')
-      }
-      return readClaims(jws).claims
-    })
+  static async parseAndValidate(token: string, bundleSource: JwtBundleSource, audience: readonly string[], options: JwtSvidOptions = {}): Promise<JwtSvid> {
+    const decoded = decode(token, untrustedFail)
+    const claims = await verifiedClaims(token, decoded, bundleSource, untrustedFail)
+    return JwtSvid.validated(token, decoded, claims, audience, options, untrustedFail, untrustedRaw)
   }
 
-  private static parse(token: string, audience: readonly string[], options: JwtSvidOptions, fail: ErrorFactory, raw: ErrorFactory, getClaims: ClaimsSource): JwtSvid {
-    const jws = parseCompactJws(token)
-    if (jws === undefined) throw fail('unable to parse JWT token')
-    if ('typ' in jws.header && jws.header['typ'] !== 'JWT' && jws.header['typ'] !== 'JOSE') {
-      throw fail('token header type not equal to either JWT or JOSE')
-    }
-    let registered: RegisteredClaims
-    try {
-      registered = readClaims(jws).registered
-    } catch (err) {
-      throw fail(`unable to get claims from token: ${(err as Error).message}`)
-    }
-    if (registered.sub === '') throw fail('token missing subject claim')
-    if (registered.exp === undefined) throw fail('token missing exp claim')
-    let id: SpiffeId
-    try {
-      id = SpiffeId.parse(registered.sub)
-    } catch (err) {
-      throw fail(`token has an invalid subject claim: ${(err as Error).message}`)
-    }
-    const claims = getClaims(jws, id, fail)
+  private static validated(
+    token: string, decoded: DecodedToken, claims: JWTPayload, audience: readonly string[], options: JwtSvidOptions, fail: ErrorFactory, raw: ErrorFactory,
+  ): JwtSvid {
+    const {registered, id} = decoded
     validateClaims(registered, audience, (options.now ?? (() => new Date()))().getTime(), fail, raw)
-    return new JwtSvid(id, registered.aud ?? [], new Date(registered.exp * 1000), claims, token)
+    return new JwtSvid(id, registered.aud ?? [], new Date(registered.exp! * 1000), claims, token)
   }
 
   /** The original token. */

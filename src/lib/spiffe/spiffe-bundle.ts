@@ -1,7 +1,7 @@
 /**
- * A SPIFFE bundle: the JWKS document of SPIFFE_Trust_Domain_and_Bundle.md carrying both X.509 and
- * JWT authorities for one trust domain, plus `spiffe_sequence` and `spiffe_refresh_hint`
- * (spiffe.md §5; go-spiffe `spiffebundle`, messages included).
+ * A SPIFFE bundle: the JWKS document of SPIFFE_Trust_Domain_and_Bundle.md §4 carrying both X.509 and
+ * JWT authorities for one trust domain, plus `spiffe_sequence` and `spiffe_refresh_hint` (go-spiffe
+ * v2 `bundle/spiffebundle`, its top-level messages included; keys parsed by ca/jwk.ts).
  *
  * One deliberate difference: an empty bundle marshals `"keys":[]` (the spec's MUST) where go-spiffe
  * writes `"keys":null`, which its own parser then rejects.
@@ -12,7 +12,7 @@ import {parseJwk, type Jwk, type ParsedJwk} from '../ca/jwk.js'
 import {BadParameterError, NotFoundError} from '../errors.js'
 import type {JwtBundleSource, X509BundleSource} from './bundle.js'
 import type {TrustDomain} from './id.js'
-import {JwtBundle, jwksKeys, marshalJwk} from './jwt-bundle.js'
+import {JwtBundle, marshalJwk, parseJwksDocument} from './jwt-bundle.js'
 import {X509Bundle} from './x509-bundle.js'
 
 export const X509_SVID_USE = 'x509-svid'
@@ -34,7 +34,7 @@ function integerMember(doc: Record<string, unknown>, name: string, unsigned: boo
   const v = doc[name]
   if (v === undefined || v === null) return undefined
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || (unsigned && v < 0)) {
-    throw new Error(`json: cannot unmarshal ${JSON.stringify(v)} into ${name} of type ${unsigned ? 'uint64' : 'int64'}`)
+    throw new Error(`"${name}" must be ${unsigned ? 'a non-negative' : 'an'} integer, not ${JSON.stringify(v)}`)
   }
   return v
 }
@@ -69,8 +69,8 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
     let refreshHint: number | undefined
     const entries: ParsedJwk[] = []
     try {
-      keys = jwksKeys(json)
-      const doc = JSON.parse(typeof json === 'string' ? json : Buffer.from(json).toString('utf8')) as Record<string, unknown>
+      const {doc, keys: docKeys} = parseJwksDocument(json)
+      keys = docKeys
       sequenceNumber = integerMember(doc, 'spiffe_sequence', true)
       refreshHint = integerMember(doc, 'spiffe_refresh_hint', false)
       for (const k of keys ?? []) entries.push(parseJwk(k))

@@ -1,11 +1,12 @@
 /**
- * An X.509 bundle: the CA certificates trusted for one trust domain (go-spiffe `x509bundle`,
- * spiffe.md §5). Immutable; parse errors are BadParameterError and lookups of another trust domain
- * NotFoundError, both with go-spiffe's messages.
+ * An X.509 bundle: the CA certificates trusted for one trust domain (go-spiffe v2 `bundle/x509bundle`;
+ * SPIFFE_Trust_Domain_and_Bundle.md §4). Immutable; parse errors are BadParameterError and lookups of
+ * another trust domain NotFoundError, both with go-spiffe's messages (the reason after
+ * `cannot parse certificate:` is the certificate library's).
  */
 import {X509Certificate} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
-import {CertParseError, fromX509Certificate, parseCertificate, parseCertificates, parsePemCertificates, type ParsedCert} from '../ca/parsed-cert.js'
+import {CertParseError, parseCertificate, parseCertificates, parsePemCertificates} from '../ca/certificates.js'
 import {toPem} from '../ca/pem.js'
 import {BadParameterError, NotFoundError} from '../errors.js'
 import type {X509BundleSource} from './bundle.js'
@@ -15,22 +16,27 @@ function wrap(message: string, cause?: unknown): BadParameterError {
   return new BadParameterError(`x509bundle: ${message}`, {cause})
 }
 
-function dedupe(certs: readonly ParsedCert[]): ParsedCert[] {
-  const out: ParsedCert[] = []
-  for (const c of certs) if (!out.some((o) => o.info.der.equals(c.info.der))) out.push(c)
+function dedupe(certs: readonly X509Certificate[]): X509Certificate[] {
+  const out: X509Certificate[] = []
+  for (const c of certs) if (!out.some((o) => o.raw.equals(c.raw))) out.push(c)
   return out
 }
 
-function toParsed(cert: X509Certificate | Uint8Array): ParsedCert {
-  return cert instanceof X509Certificate ? fromX509Certificate(cert) : parseCertificate(cert)
+function toCertificate(cert: X509Certificate | Uint8Array): X509Certificate {
+  try {
+    return parseCertificate(cert)
+  } catch (err) {
+    if (err instanceof CertParseError) throw wrap(`cannot parse certificate: ${err.message}`, err)
+    throw err
+  }
 }
 
 export class X509Bundle implements X509BundleSource {
-  private readonly authorities: readonly ParsedCert[]
+  private readonly authorities: readonly X509Certificate[]
 
   private constructor(
     readonly trustDomain: TrustDomain,
-    authorities: readonly ParsedCert[],
+    authorities: readonly X509Certificate[],
   ) {
     this.authorities = dedupe(authorities)
   }
@@ -41,7 +47,7 @@ export class X509Bundle implements X509BundleSource {
 
   /** From certificates (node X509Certificate or DER); duplicates are dropped. */
   static fromX509Authorities(trustDomain: TrustDomain, authorities: readonly (X509Certificate | Uint8Array)[]): X509Bundle {
-    return new X509Bundle(trustDomain, authorities.map(toParsed))
+    return new X509Bundle(trustDomain, authorities.map(toCertificate))
   }
 
   /** PEM CERTIFICATE blocks; empty input is an empty bundle (go-spiffe `x509bundle.Parse`). */
@@ -76,17 +82,12 @@ export class X509Bundle implements X509BundleSource {
   }
 
   x509Authorities(): X509Certificate[] {
-    return this.authorities.map((a) => a.cert)
-  }
-
-  /** Authorities with their parsed fields, for chain verification. */
-  parsedAuthorities(): readonly ParsedCert[] {
-    return this.authorities
+    return [...this.authorities]
   }
 
   hasX509Authority(cert: X509Certificate | Uint8Array): boolean {
     const der = cert instanceof X509Certificate ? cert.raw : Buffer.from(cert)
-    return this.authorities.some((a) => a.info.der.equals(der))
+    return this.authorities.some((a) => a.raw.equals(der))
   }
 
   isEmpty(): boolean {
@@ -95,19 +96,19 @@ export class X509Bundle implements X509BundleSource {
 
   /** PEM, one CERTIFICATE block per authority. */
   marshal(): string {
-    return this.authorities.map((a) => toPem('CERTIFICATE', a.info.der)).join('')
+    return this.authorities.map((a) => toPem('CERTIFICATE', a.raw)).join('')
   }
 
   /** Concatenated DER. */
   marshalRaw(): Buffer {
-    return Buffer.concat(this.authorities.map((a) => a.info.der))
+    return Buffer.concat(this.authorities.map((a) => a.raw))
   }
 
   equals(other: X509Bundle): boolean {
     return (
       this.trustDomain.equals(other.trustDomain) &&
       this.authorities.length === other.authorities.length &&
-      this.authorities.every((a, i) => a.info.der.equals(other.authorities[i]!.info.der))
+      this.authorities.every((a, i) => a.raw.equals(other.authorities[i]!.raw))
     )
   }
 

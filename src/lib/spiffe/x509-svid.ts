@@ -1,27 +1,28 @@
 /**
  * X.509-SVIDs for Node users: parse (with the SVID's own validation and key match) and verify against
- * a bundle source, with go-spiffe's rules, check order and messages (spiffe.md §2.3). Parse errors are
- * BadParameterError; verification failures are UnauthenticatedError (the peer is not trusted).
+ * a bundle source, with go-spiffe's rules, check order and top-level messages (go-spiffe v2
+ * `svid/x509svid`; X509-SVID.md §4-5). Certificates are read with @peculiar/x509 (ca/cert-fields.ts)
+ * and chains built and checked by x509-chain.ts; the reasons inside the messages are those
+ * libraries'. Parse errors are BadParameterError; verification failures are UnauthenticatedError
+ * (the peer is not trusted).
  */
 import {X509Certificate, createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto'
-import type {CertInfo} from '../ca/cert-info.js'
+import {certFields, type CertFields} from '../ca/cert-fields.js'
+import {CertParseError, parseCertificate, parseCertificates, parsePemCertificates} from '../ca/certificates.js'
 import {KEY_USAGE} from '../ca/oids.js'
-import {CertParseError, fromX509Certificate, parseCertificate, parseCertificates, parsePemCertificates, type ParsedCert} from '../ca/parsed-cert.js'
 import {decodePemBlocks, toPem} from '../ca/pem.js'
-import {ChainError, verifyChain} from '../ca/verify-chain.js'
 import {BadParameterError, UnauthenticatedError} from '../errors.js'
 import type {X509BundleSource} from './bundle.js'
 import {SpiffeId} from './id.js'
+import {ChainError, verifyChain} from './x509-chain.js'
 
-function infoOf(cert: X509Certificate | Uint8Array | CertInfo): CertInfo {
-  if (cert instanceof X509Certificate) return fromX509Certificate(cert).info
-  if (cert instanceof Uint8Array) return parseCertificate(cert).info
-  return cert
+function fieldsOf(cert: X509Certificate | Uint8Array | CertFields): CertFields {
+  return cert instanceof X509Certificate || cert instanceof Uint8Array ? certFields(cert) : cert
 }
 
 /** go-spiffe `IDFromCert`: exactly one URI SAN holding a valid SPIFFE ID (messages unprefixed). */
-export function idFromCert(cert: X509Certificate | Uint8Array | CertInfo): SpiffeId {
-  const {uris} = infoOf(cert)
+export function idFromCert(cert: X509Certificate | Uint8Array | CertFields): SpiffeId {
+  const {uris} = fieldsOf(cert)
   if (uris.length === 0) throw new BadParameterError('certificate contains no URI SAN')
   if (uris.length > 1) throw new BadParameterError('certificate contains more than one URI SAN')
   return SpiffeId.parse(uris[0]!)
@@ -30,7 +31,7 @@ export function idFromCert(cert: X509Certificate | Uint8Array | CertInfo): Spiff
 const parseError = (message: string, cause?: unknown) => new BadParameterError(`x509svid: ${message}`, {cause})
 const verifyError = (message: string) => new UnauthenticatedError(`x509svid: ${message}`)
 
-function validateLeaf(leaf: CertInfo): SpiffeId {
+function validateLeaf(leaf: CertFields): SpiffeId {
   let id: SpiffeId
   try {
     id = idFromCert(leaf)
@@ -46,12 +47,13 @@ function validateLeaf(leaf: CertInfo): SpiffeId {
 }
 
 /** go-spiffe `validateCertificates`: the leaf's own rules, then every signing certificate's. */
-function validateCertificates(certs: readonly ParsedCert[]): SpiffeId {
+function validateCertificates(certs: readonly X509Certificate[]): SpiffeId {
   if (certs.length === 0) throw new Error('no certificates found')
-  const id = validateLeaf(certs[0]!.info)
+  const id = validateLeaf(certFields(certs[0]!))
   for (const c of certs.slice(1)) {
-    if (!c.info.isCA) throw new Error('signing certificate must have CA flag set to true')
-    if ((c.info.keyUsage & KEY_USAGE.keyCertSign) === 0) throw new Error("signing certificate must have 'keyCertSign' set as key usage")
+    const fields = certFields(c)
+    if (!fields.isCA) throw new Error('signing certificate must have CA flag set to true')
+    if ((fields.keyUsage & KEY_USAGE.keyCertSign) === 0) throw new Error("signing certificate must have 'keyCertSign' set as key usage")
   }
   return id
 }
@@ -64,9 +66,9 @@ function validatePrivateKey(key: KeyObject | undefined, leaf: X509Certificate): 
   if (!createPublicKey(key).equals(leaf.publicKey)) throw new Error('leaf certificate does not match private key')
 }
 
-function parsedForVerify(cert: X509Certificate | Uint8Array): ParsedCert {
+function parsedForVerify(cert: X509Certificate | Uint8Array): X509Certificate {
   try {
-    return cert instanceof X509Certificate ? fromX509Certificate(cert) : parseCertificate(cert)
+    return parseCertificate(cert)
   } catch (err) {
     if (err instanceof CertParseError) throw verifyError(`unable to parse certificate: ${err.message}`)
     throw err
@@ -80,7 +82,7 @@ export interface VerifyOptions {
 
 export interface VerifiedX509Svid {
   readonly id: SpiffeId
-  /** Every chain found, leaf first, bundle root last. */
+  /** The chain found, leaf first, bundle authority last (go-spiffe returns every chain; this is one). */
   readonly chains: X509Certificate[][]
 }
 
@@ -93,7 +95,7 @@ export class X509Svid {
     readonly hint?: string,
   ) {}
 
-  private static create(certs: readonly ParsedCert[], key: KeyObject | undefined): X509Svid {
+  private static create(certs: readonly X509Certificate[], key: KeyObject | undefined): X509Svid {
     let id: SpiffeId
     try {
       id = validateCertificates(certs)
@@ -101,16 +103,16 @@ export class X509Svid {
       throw parseError(`certificate validation failed: ${(err as Error).message}`, err)
     }
     try {
-      validatePrivateKey(key, certs[0]!.cert)
+      validatePrivateKey(key, certs[0]!)
     } catch (err) {
       throw parseError(`private key validation failed: ${(err as Error).message}`, err)
     }
-    return new X509Svid(id, certs.map((c) => c.cert), key!)
+    return new X509Svid(id, certs, key!)
   }
 
   /** PEM certificates (leaf first) and a PEM PKCS#8 `PRIVATE KEY` (go-spiffe `x509svid.Parse`). */
   static parse(certPem: string | Uint8Array, keyPem: string | Uint8Array): X509Svid {
-    let certs: ParsedCert[]
+    let certs: X509Certificate[]
     try {
       certs = parsePemCertificates(certPem)
     } catch (err) {
@@ -124,7 +126,7 @@ export class X509Svid {
       try {
         key = createPrivateKey({key: keyBlock.der, format: 'der', type: 'pkcs8'})
       } catch (err) {
-        throw parseError('cannot parse PEM encoded private key: x509: failed to parse private key', err)
+        throw parseError(`cannot parse PEM encoded private key: ${(err as Error).message}`, err)
       }
     }
     return X509Svid.create(certs, key)
@@ -132,7 +134,7 @@ export class X509Svid {
 
   /** Concatenated DER certificates and a PKCS#8 DER key (go-spiffe `x509svid.ParseRaw`). */
   static parseRaw(certDer: Uint8Array, keyDer: Uint8Array): X509Svid {
-    let certs: ParsedCert[]
+    let certs: X509Certificate[]
     try {
       certs = parseCertificates(certDer)
     } catch (err) {
@@ -142,37 +144,38 @@ export class X509Svid {
     try {
       key = createPrivateKey({key: Buffer.from(keyDer), format: 'der', type: 'pkcs8'})
     } catch (err) {
-      throw parseError('cannot parse DER encoded private key: x509: failed to parse private key', err)
+      throw parseError(`cannot parse DER encoded private key: ${(err as Error).message}`, err)
     }
     return X509Svid.create(certs, key)
   }
 
   /**
-   * go-spiffe `x509svid.Verify`: leaf ID, CA flag and key-usage checks, then path validation to a
-   * root of the bundle for the leaf's own trust domain, through `certs[1:]` as intermediates.
+   * go-spiffe `x509svid.Verify`: leaf ID, CA flag and key-usage checks, then path validation to an
+   * authority of the bundle for the leaf's own trust domain, through `certs[1:]` as intermediates.
+   * Asynchronous: signatures are checked with WebCrypto.
    */
-  static verify(certs: readonly (X509Certificate | Uint8Array)[], bundleSource: X509BundleSource, options: VerifyOptions = {}): VerifiedX509Svid {
+  static async verify(certs: readonly (X509Certificate | Uint8Array)[], bundleSource: X509BundleSource, options: VerifyOptions = {}): Promise<VerifiedX509Svid> {
     if (certs.length === 0) throw verifyError('empty certificates chain')
     const parsed = certs.map(parsedForVerify)
-    const leaf = parsed[0]!
+    const leaf = certFields(parsed[0]!)
     let id: SpiffeId
     try {
-      id = idFromCert(leaf.info)
+      id = idFromCert(leaf)
     } catch (err) {
       throw verifyError(`could not get leaf SPIFFE ID: ${(err as Error).message}`)
     }
-    if (leaf.info.isCA) throw verifyError('leaf certificate with CA flag set to true')
-    if (leaf.info.keyUsage & KEY_USAGE.keyCertSign) throw verifyError('leaf certificate with KeyCertSign key usage')
-    if (leaf.info.keyUsage & KEY_USAGE.cRLSign) throw verifyError('leaf certificate with KeyCrlSign key usage')
-    let roots: readonly ParsedCert[]
+    if (leaf.isCA) throw verifyError('leaf certificate with CA flag set to true')
+    if (leaf.keyUsage & KEY_USAGE.keyCertSign) throw verifyError('leaf certificate with KeyCertSign key usage')
+    if (leaf.keyUsage & KEY_USAGE.cRLSign) throw verifyError('leaf certificate with KeyCrlSign key usage')
+    let roots: readonly X509Certificate[]
     try {
-      roots = bundleSource.getX509BundleForTrustDomain(id.trustDomain).parsedAuthorities()
+      roots = bundleSource.getX509BundleForTrustDomain(id.trustDomain).x509Authorities()
     } catch (err) {
       throw verifyError(`could not get X509 bundle: ${(err as Error).message}`)
     }
     try {
-      const chains = verifyChain(leaf, roots, parsed.slice(1), (options.now ?? (() => new Date()))())
-      return {id, chains: chains.map((chain) => chain.map((c) => c.cert))}
+      const chain = await verifyChain(parsed[0]!, roots, parsed.slice(1), (options.now ?? (() => new Date()))())
+      return {id, chains: [chain]}
     } catch (err) {
       if (err instanceof ChainError) throw verifyError(`could not verify leaf certificate: ${err.message}`)
       throw err
@@ -180,8 +183,8 @@ export class X509Svid {
   }
 
   /** go-spiffe `ParseAndVerify`: each DER certificate parsed first (`unable to parse certificate`). */
-  static parseAndVerify(rawCerts: readonly Uint8Array[], bundleSource: X509BundleSource, options: VerifyOptions = {}): VerifiedX509Svid {
-    return X509Svid.verify(rawCerts.map((raw) => parsedForVerify(raw).cert), bundleSource, options)
+  static async parseAndVerify(rawCerts: readonly Uint8Array[], bundleSource: X509BundleSource, options: VerifyOptions = {}): Promise<VerifiedX509Svid> {
+    return X509Svid.verify(rawCerts.map(parsedForVerify), bundleSource, options)
   }
 
   get leaf(): X509Certificate {

@@ -155,12 +155,12 @@ function jwtBundleSet(bundles: TrustBundles): BundleSet {
  * trust domain. The library reports an untrusted token as Unauthenticated; the Workload API wants
  * InvalidArgument with the validator's text (spec/spiffe.md §4.4).
  */
-export function validateJwtSvid(bundles: TrustBundles, request: ValidateJwtSvidRequest, now: Date): ValidateJwtSvidResponse {
+export async function validateJwtSvid(bundles: TrustBundles, request: ValidateJwtSvidRequest, now: Date): Promise<ValidateJwtSvidResponse> {
   if (request.audience === '') throw new BadParameterError('audience: must be set')
   if (request.svid === '') throw new BadParameterError('svid: must be set')
   let svid: JwtSvid
   try {
-    svid = JwtSvid.parseAndValidate(request.svid, jwtBundleSet(bundles), [request.audience], {now: () => now})
+    svid = await JwtSvid.parseAndValidate(request.svid, jwtBundleSet(bundles), [request.audience], {now: () => now})
   } catch (err) {
     if (err instanceof UnauthenticatedError) throw new BadParameterError(err.message, {cause: err})
     throw err

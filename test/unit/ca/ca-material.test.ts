@@ -12,7 +12,7 @@ import {openssl, opensslText, sharedCa, tempDir} from './helpers.js'
 const DAY = 24 * 3600_000
 
 describe('createCaMaterial', () => {
-  it('builds the SPIFFE CA with the cluster as subject, URI SAN and CA extensions (teleport.md §7)', async () => {
+  it('builds the SPIFFE CA with the cluster as subject, URI SAN and CA extensions', async () => {
     const now = new Date()
     const m = await sharedCa()
     assert.equal(m.clusterName, 'example.org')

@@ -3,9 +3,9 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {createLocalJWKSet, jwtVerify} from 'jose'
-import * as der from '../../../src/lib/ca/der.js'
+import * as der from '../../../src/lib/ca/fast-leaf/der.js'
 import {jwksFromKeys} from '../../../src/lib/ca/jwk.js'
-import {signJwtSvid, type SignJwtSvidParams} from '../../../src/lib/ca/jwt.js'
+import {signJwtSvid, type SignJwtSvidParams} from '../../../src/lib/ca/fast-leaf/jwt.js'
 import {BadParameterError} from '../../../src/lib/errors.js'
 import {issuerUrl, openIdConfiguration} from '../../../src/lib/oidc.js'
 import {fixedClock, openssl, sharedCa, tempDir} from './helpers.js'
@@ -38,7 +38,7 @@ function opensslVerifies(token: string, publicKeyPem: string, ecdsa: boolean): b
 }
 
 describe('signJwtSvid', () => {
-  it('writes Teleport\'s header and claims (teleport.md §7)', async () => {
+  it('writes Teleport\'s header and claims (lib/jwt/jwt.go)', async () => {
     const {jwtKey} = await sharedCa()
     const s = await sign({audiences: ['aws', 'gcp']})
     const [h, p] = s.token.split('.') as [string, string]
@@ -95,7 +95,7 @@ describe('signJwtSvid', () => {
   })
 })
 
-describe('jwksFromKeys and OIDC discovery (teleport.md §8)', () => {
+describe('jwksFromKeys and OIDC discovery (lib/web: /workload-identity/jwt-jwks.json)', () => {
   it('writes {kty, alg, n, e, use, kid} for RSA and {kty, alg, crv, x, y, use, kid} for EC', async () => {
     const rsa = (await sharedCa()).jwtKey
     const ec = (await sharedCa({x509KeyType: 'rsa-2048', jwtKeyType: 'ecdsa-p256'})).jwtKey

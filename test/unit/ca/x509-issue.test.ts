@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import {X509Certificate, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject} from 'node:crypto'
 import {describe, it} from 'node:test'
-import * as der from '../../../src/lib/ca/der.js'
-import {generateP256KeyDer} from '../../../src/lib/ca/fast-keygen.js'
+import * as der from '../../../src/lib/ca/fast-leaf/der.js'
+import {generateP256KeyDer} from '../../../src/lib/ca/fast-leaf/fast-keygen.js'
 import {issueX509Svid, type X509SvidParams} from '../../../src/lib/ca/profiles.js'
 import {BadParameterError, SpiffeIdError} from '../../../src/lib/errors.js'
 import {fixedClock, openssl, opensslText, opensslVerify, sharedCa, tempDir} from './helpers.js'
@@ -24,7 +24,7 @@ function expectedSki(cert: X509Certificate): string {
   return createHash('sha1').update(bits).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:')
 }
 
-describe('issueX509Svid: Teleport profile (teleport.md §7)', () => {
+describe('issueX509Svid: Teleport profile (lib/auth/machineid/workloadidentityv1/issuer_service.go)', () => {
   it('passes openssl verify -purpose any and shows every profile field', async () => {
     const ca = await caAtNow()
     const issued = await svid()

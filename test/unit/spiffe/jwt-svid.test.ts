@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {constants, createHmac, generateKeyPairSync, sign, type KeyObject} from 'node:crypto'
 import {describe, it} from 'node:test'
-import {signJwtSvid} from '../../../src/lib/ca/jwt.js'
+import {signJwtSvid} from '../../../src/lib/ca/fast-leaf/jwt.js'
 import {BadParameterError, UnauthenticatedError} from '../../../src/lib/errors.js'
 import {BundleSet, JwtBundle} from '../../../src/lib/spiffe/bundle.js'
 import {TrustDomain} from '../../../src/lib/spiffe/id.js'
@@ -35,20 +35,20 @@ function token(header: Record<string, unknown>, claims: Record<string, unknown> 
 const CLAIMS = {sub: 'spiffe://example.org/svc/api', aud: ['aws'], exp: T0 + 300, iat: T0}
 const HEADER = {alg: 'ES256', kid: 'ec', typ: 'JWT'}
 
-function validateFails(tok: string, message: string, opts: {audience?: string[]; now?: () => Date; source?: JwtBundle | BundleSet} = {}): void {
-  assert.throws(() => JwtSvid.parseAndValidate(tok, opts.source ?? bundle, opts.audience ?? ['aws'], {now: opts.now ?? at(0)}), (e: unknown) => {
+function validateFails(tok: string, message: string, opts: {audience?: string[]; now?: () => Date; source?: JwtBundle | BundleSet} = {}): Promise<void> {
+  return assert.rejects(JwtSvid.parseAndValidate(tok, opts.source ?? bundle, opts.audience ?? ['aws'], {now: opts.now ?? at(0)}), (e: unknown) => {
     assert.ok(e instanceof UnauthenticatedError, String(e))
     assert.equal(e.message, message)
     return true
   })
 }
 
-describe('JwtSvid.parseAndValidate (spiffe.md §3.3)', () => {
+describe('JwtSvid.parseAndValidate', () => {
   it('accepts our issuer\'s RS256 tokens through a bundle set', async () => {
     const {jwtKey} = await sharedCa()
     const s = signJwtSvid({key: jwtKey.privateKey, kid: jwtKey.kid, alg: 'RS256', issuer: 'https://x/workload-identity', spiffeId: 'spiffe://example.org/svc/api', audiences: ['aws', 'gcp'], ttlMs: 300_000, extraClaims: {team: 'pay'}, now: at(0)})
     const set = new BundleSet([JwtBundle.fromJwtAuthorities(TD, {[jwtKey.kid]: jwtKey.publicKey})])
-    const svid = JwtSvid.parseAndValidate(s.token, set, ['gcp'], {now: at(10)})
+    const svid = await JwtSvid.parseAndValidate(s.token, set, ['gcp'], {now: at(10)})
     assert.equal(svid.id.toString(), 'spiffe://example.org/svc/api')
     assert.deepEqual(svid.audience, ['aws', 'gcp'])
     assert.equal(svid.expiry.toISOString(), '2026-01-15T12:05:00.000Z')
@@ -58,49 +58,79 @@ describe('JwtSvid.parseAndValidate (spiffe.md §3.3)', () => {
     assert.equal(svid.withHint('x').hint, 'x')
   })
 
-  it('accepts every allowed algorithm family, typ JOSE, a string aud, and the 1-minute leeway', () => {
+  it('accepts every allowed algorithm family, typ JOSE, a string aud, and the 1-minute leeway', async () => {
     for (const [alg, key, kid] of [['ES256', ec.privateKey, 'ec'], ['ES384', ec384.privateKey, 'ec384'], ['RS256', rsa.privateKey, 'rsa'], ['RS512', rsa.privateKey, 'rsa'], ['PS256', rsa.privateKey, 'rsa']] as const) {
-      const svid = JwtSvid.parseAndValidate(token({alg, kid, typ: 'JOSE'}, {...CLAIMS, aud: 'aws'}, key), bundle, ['aws'], {now: at(359)})
+      const svid = await JwtSvid.parseAndValidate(token({alg, kid, typ: 'JOSE'}, {...CLAIMS, aud: 'aws'}, key), bundle, ['aws'], {now: at(359)})
       assert.deepEqual(svid.audience, ['aws'], alg)
     }
-    assert.ok(JwtSvid.parseAndValidate(token({alg: 'ES256', kid: 'ec'}, CLAIMS), bundle, [], {now: at(0)}), 'no typ, no expected audience')
+    assert.ok(await JwtSvid.parseAndValidate(token({alg: 'ES256', kid: 'ec'}, CLAIMS), bundle, [], {now: at(0)}), 'no typ, no expected audience')
   })
 
-  it('fails step by step with go-spiffe\'s messages', () => {
+  it('fails step by step with go-spiffe\'s messages', async () => {
     const p = 'jwtsvid: '
-    validateFails('not.a.token!', p + 'unable to parse JWT token')
-    validateFails('a.b', p + 'unable to parse JWT token')
-    validateFails(token({alg: 'HS256', kid: 'ec'}, CLAIMS), p + 'unable to parse JWT token')
-    validateFails(token({alg: 'none', kid: 'ec'}, CLAIMS), p + 'unable to parse JWT token')
-    validateFails(token({alg: 'EdDSA', kid: 'ec'}, CLAIMS), p + 'unable to parse JWT token')
-    validateFails(token({...HEADER, typ: 'at+jwt'}, CLAIMS), p + 'token header type not equal to either JWT or JOSE')
-    validateFails(token(HEADER, {...CLAIMS, sub: undefined}), p + 'token missing subject claim')
-    validateFails(token(HEADER, {...CLAIMS, exp: undefined}), p + 'token missing exp claim')
-    validateFails(token(HEADER, {...CLAIMS, sub: 'spiffe://example.org/a/'}), p + 'token has an invalid subject claim: path cannot have a trailing slash')
-    validateFails(token(HEADER, {...CLAIMS, aud: 7}), p + 'unable to get claims from token: go-jose/go-jose/jwt: expected string or array value to unmarshal to Audience')
-    validateFails(token(HEADER, {...CLAIMS, exp: '1'}), p + 'unable to get claims from token: go-jose/go-jose/jwt: expected number value to unmarshal NumericDate')
-    validateFails(token({alg: 'ES256', typ: 'JWT'}, CLAIMS), p + 'token header missing key id')
-    validateFails(token(HEADER, {...CLAIMS, sub: 'spiffe://other.org/api'}), p + 'no bundle found for trust domain "other.org"')
-    validateFails(token({...HEADER, kid: 'nope'}, CLAIMS), p + 'no JWT authority "nope" found for trust domain "example.org"')
+    await validateFails('not.a.token!', p + 'unable to parse JWT token')
+    await validateFails('a.b', p + 'unable to parse JWT token')
+    await validateFails(token({alg: 'HS256', kid: 'ec'}, CLAIMS), p + 'unable to parse JWT token')
+    await validateFails(token({alg: 'none', kid: 'ec'}, CLAIMS), p + 'unable to parse JWT token')
+    await validateFails(token({alg: 'EdDSA', kid: 'ec'}, CLAIMS), p + 'unable to parse JWT token')
+    await validateFails(token({...HEADER, typ: 'at+jwt'}, CLAIMS), p + 'token header type not equal to either JWT or JOSE')
+    await validateFails(token(HEADER, {...CLAIMS, sub: undefined}), p + 'token missing subject claim')
+    await validateFails(token(HEADER, {...CLAIMS, exp: undefined}), p + 'token missing exp claim')
+    await validateFails(token(HEADER, {...CLAIMS, sub: 'spiffe://example.org/a/'}), p + 'token has an invalid subject claim: path cannot have a trailing slash')
+    await validateFails(token(HEADER, {...CLAIMS, aud: 7}), p + 'unable to get claims from token: "aud" claim must be a string or an array of strings')
+    await validateFails(token(HEADER, {...CLAIMS, exp: '1'}), p + 'unable to get claims from token: "exp" claim must be a number')
+    await validateFails(token(HEADER, {...CLAIMS, sub: 7}), p + 'unable to get claims from token: "sub" claim must be a string')
+    await validateFails(`${b64(HEADER)}.${b64('[1]')}.c2ln`, p + 'unable to get claims from token: Invalid JWT Claims Set')
+    await validateFails(token({alg: 'ES256', typ: 'JWT'}, CLAIMS), p + 'token header missing key id')
+    await validateFails(token(HEADER, {...CLAIMS, sub: 'spiffe://other.org/api'}), p + 'no bundle found for trust domain "other.org"')
+    await validateFails(token({...HEADER, kid: 'nope'}, CLAIMS), p + 'no JWT authority "nope" found for trust domain "example.org"')
     const forged = token(HEADER, CLAIMS, generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey)
-    validateFails(forged, p + 'unable to get claims from token: go-jose/go-jose: error in cryptographic primitive')
-    validateFails(token({alg: 'RS256', kid: 'ec'}, CLAIMS, rsa.privateKey), p + 'unable to get claims from token: go-jose/go-jose: error in cryptographic primitive')
-    validateFails(token({alg: 'ES384', kid: 'ec'}, CLAIMS, ec384.privateKey), p + 'unable to get claims from token: go-jose/go-jose: error in cryptographic primitive')
-    validateFails(token({...HEADER, crit: ['exp'], exp: 1}, CLAIMS), p + 'unable to get claims from token: go-jose/go-jose: unsupported critical header')
-    validateFails(token(HEADER, CLAIMS), p + 'expected audience in ["gcp" "azure"] (audience=["aws"])', {audience: ['gcp', 'azure']})
-    validateFails(token(HEADER, {...CLAIMS, aud: undefined}), p + 'expected audience in ["aws"] (audience=[])')
-    validateFails(token(HEADER, CLAIMS), p + 'token has expired', {now: at(361)})
+    await validateFails(forged, p + 'unable to get claims from token: signature verification failed')
+    await validateFails(token({alg: 'RS256', kid: 'ec'}, CLAIMS, rsa.privateKey), p + 'unable to get claims from token: Invalid or unsupported JWK "alg" (Algorithm) Parameter value')
+    await validateFails(token({alg: 'ES384', kid: 'ec'}, CLAIMS, ec384.privateKey), p + 'unable to get claims from token: JWK "crv" does not match the requested algorithm')
+    await validateFails(token({...HEADER, crit: ['exp'], exp: 1}, CLAIMS), p + 'unable to get claims from token: Extension Header Parameter "exp" is not recognized')
+    await validateFails(token(HEADER, CLAIMS), p + 'expected audience in ["gcp" "azure"] (audience=["aws"])', {audience: ['gcp', 'azure']})
+    await validateFails(token(HEADER, {...CLAIMS, aud: undefined}), p + 'expected audience in ["aws"] (audience=[])')
+    await validateFails(token(HEADER, CLAIMS), p + 'token has expired', {now: at(361)})
     // go-jose's own errors pass through unprefixed.
-    validateFails(token(HEADER, {...CLAIMS, nbf: T0 + 61}), 'go-jose/go-jose/jwt: validation failed, token not valid yet (nbf)')
-    validateFails(token(HEADER, {...CLAIMS, iat: T0 + 61}), 'go-jose/go-jose/jwt: validation field, token issued in the future (iat)')
+    await validateFails(token(HEADER, {...CLAIMS, nbf: T0 + 61}), 'go-jose/go-jose/jwt: validation failed, token not valid yet (nbf)')
+    await validateFails(token(HEADER, {...CLAIMS, iat: T0 + 61}), 'go-jose/go-jose/jwt: validation field, token issued in the future (iat)')
     const tampered = token(HEADER, CLAIMS).replace(/\.[^.]+\./, `.${b64({...CLAIMS, sub: 'spiffe://example.org/admin'})}.`)
-    validateFails(tampered, p + 'unable to get claims from token: go-jose/go-jose: error in cryptographic primitive')
+    await validateFails(tampered, p + 'unable to get claims from token: signature verification failed')
   })
 
-  it('treats the leeway boundaries as go-jose does', () => {
-    assert.ok(JwtSvid.parseAndValidate(token(HEADER, CLAIMS), bundle, ['aws'], {now: at(360)}))
-    assert.ok(JwtSvid.parseAndValidate(token(HEADER, {...CLAIMS, nbf: T0 + 60, iat: T0 + 60}), bundle, ['aws'], {now: at(0)}))
-    validateFails(token(HEADER, {...CLAIMS, exp: T0 + 300.9}), 'jwtsvid: token has expired', {now: () => new Date((T0 + 360) * 1000 + 1)})
+  it('treats the leeway boundaries as go-jose does', async () => {
+    assert.ok(await JwtSvid.parseAndValidate(token(HEADER, CLAIMS), bundle, ['aws'], {now: at(360)}))
+    assert.ok(await JwtSvid.parseAndValidate(token(HEADER, {...CLAIMS, nbf: T0 + 60, iat: T0 + 60}), bundle, ['aws'], {now: at(0)}))
+    await validateFails(token(HEADER, {...CLAIMS, exp: T0 + 300.9}), 'jwtsvid: token has expired', {now: () => new Date((T0 + 360) * 1000 + 1)})
+  })
+})
+
+describe('JwtSvid.parseAndValidate refuses forged and misdirected tokens (go-spiffe\'s top-level messages)', () => {
+  const rsaJwk = rsa.publicKey.export({format: 'jwk'})
+  /** The classic algorithm confusion: an HMAC keyed with the verifier's own public key. */
+  const hmacWith = (secret: string | Buffer, header: Record<string, unknown>) => {
+    const input = `${b64(header)}.${b64(CLAIMS)}`
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
+  }
+
+  it('alg none, with or without a signature', async () => {
+    await validateFails(token({alg: 'none', kid: 'rsa', typ: 'JWT'}, CLAIMS), 'jwtsvid: unable to parse JWT token')
+    await validateFails(`${b64({alg: 'none', kid: 'rsa'})}.${b64(CLAIMS)}.`, 'jwtsvid: unable to parse JWT token')
+    assert.throws(() => JwtSvid.parseInsecure(`${b64({alg: 'none'})}.${b64(CLAIMS)}.`, ['aws'], {now: at(0)}), {message: 'jwtsvid: unable to parse JWT token'})
+  })
+
+  it('HS256 signed with the bundle\'s public key as the secret', async () => {
+    const pem = rsa.publicKey.export({type: 'spki', format: 'pem'}).toString()
+    await validateFails(hmacWith(pem, {alg: 'HS256', kid: 'rsa', typ: 'JWT'}), 'jwtsvid: unable to parse JWT token')
+    await validateFails(hmacWith(JSON.stringify(rsaJwk), {alg: 'HS256', kid: 'rsa'}), 'jwtsvid: unable to parse JWT token')
+    await validateFails(hmacWith(Buffer.from(String(rsaJwk.n), 'base64url'), {alg: 'HS512', kid: 'rsa'}), 'jwtsvid: unable to parse JWT token')
+  })
+
+  it('an unknown kid, a wrong audience, an expired token', async () => {
+    await validateFails(token({...HEADER, kid: 'rotated-away'}, CLAIMS), 'jwtsvid: no JWT authority "rotated-away" found for trust domain "example.org"')
+    await validateFails(token(HEADER, CLAIMS), 'jwtsvid: expected audience in ["gcp"] (audience=["aws"])', {audience: ['gcp']})
+    await validateFails(token(HEADER, {...CLAIMS, exp: T0 - 61}), 'jwtsvid: token has expired')
   })
 })
 

@@ -37,7 +37,7 @@ describe('client-side parsing (go-spiffe client behaviour)', () => {
     assert.throws(() => parseX509Svid({...message, x509_svid: ca.der}),
       {message: 'x509svid: certificate validation failed: leaf certificate SPIFFE ID must have a non-root path'})
     assert.throws(() => parseX509Svid({...message, x509_svid: Buffer.from([0x30, 0x05, 0x01])}),
-      {message: 'x509svid: cannot parse DER encoded certificate: x509: malformed certificate'})
+      {message: /^x509svid: cannot parse DER encoded certificate: malformed certificate: \S/})
     assert.throws(() => parseX509Svid({...message, x509_svid: Buffer.alloc(0)}),
       {message: 'x509svid: certificate validation failed: no certificates found'})
   })

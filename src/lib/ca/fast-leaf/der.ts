@@ -1,7 +1,7 @@
 /**
  * A minimal DER encoder: just the ASN.1 types an X.509 leaf certificate needs. Each function returns
  * the complete TLV as a Buffer, so a certificate is built by nesting calls. Hand-rolled because
- * @peculiar/x509's pure-JS ASN.1 caps issuance at ~250 certs/s (spec/node-notes.md §3).
+ * @peculiar/x509's pure-JS ASN.1 caps issuance at ~250 certs/s (index.ts).
  */
 
 export const TAG = {

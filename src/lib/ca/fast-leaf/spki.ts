@@ -1,12 +1,12 @@
 /**
  * SubjectPublicKeyInfo DER for the leaf path, without OpenSSL's decoder framework where possible: on
- * this machine `createPublicKey(der)` and `export({type: 'spki'})` each cost ~250 µs (OpenSSL 3.0),
+ * the 2-core dev machine `createPublicKey(der)` and `export({type: 'spki'})` each cost ~250 µs (OpenSSL 3.0),
  * several times a P-256 signature. Client-supplied P-256, RSA and Ed25519 SPKI is checked with the
  * DER reader plus explicit math (P-256 point on the curve, RSA modulus size); anything else takes
  * the slow, fully general node:crypto path.
  */
 import {createPublicKey, type KeyObject} from 'node:crypto'
-import {BadParameterError} from '../errors.js'
+import {BadParameterError} from '../../errors.js'
 import * as der from './der.js'
 import {DerError, children, contents, expectTag, readTlv, whole} from './der-reader.js'
 
@@ -47,6 +47,12 @@ export function spkiFromKeyObject(key: KeyObject): Buffer {
   const pub = key.type === 'private' ? createPublicKey(key) : key
   if (pub.asymmetricKeyType === 'rsa') return der.sequence(RSA_ALGORITHM, der.bitString(pub.export({type: 'pkcs1', format: 'der'})))
   return pub.export({type: 'spki', format: 'der'})
+}
+
+/** The subjectPublicKey BIT STRING's key bytes inside an SPKI (what RFC 5280 §4.2.1.2 hashes for a SKI). */
+export function spkiKeyBits(spki: Buffer): Buffer {
+  const [, keyBits] = children(expectTag(readTlv(spki, 0), 0x30, 'SubjectPublicKeyInfo'))
+  return contents(expectTag(keyBits, 0x03, 'subjectPublicKey')).subarray(1)
 }
 
 function invalid(reason: string, cause?: unknown): BadParameterError {

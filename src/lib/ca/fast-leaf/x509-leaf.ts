@@ -1,21 +1,30 @@
 /**
- * The fast leaf-certificate path: a TBSCertificate assembled from pre-encoded pieces (issuer name,
+ * The leaf-certificate writer: a TBSCertificate assembled from pre-encoded pieces (issuer name,
  * signature algorithm, AKI are fixed per CA and prepared once) and signed with node:crypto `sign()`.
- * This is what keeps issuance near raw signing speed (spec/node-notes.md §3).
+ * Why it is hand-written, and what it measures: index.ts.
  */
 import {createHash, sign, type KeyObject} from 'node:crypto'
-import {BadParameterError} from '../errors.js'
-import type {CaKeyPair} from './ca-keypair.js'
-import {spkiKeyBits} from './cert-info.js'
+import {BadParameterError} from '../../errors.js'
+import type {CaKeyPair} from '../ca-keypair.js'
+import {OID} from '../oids.js'
 import * as der from './der.js'
-import {DerError} from './der-reader.js'
-import {OID} from './oids.js'
+import {DerError, children, expectTag, readTlv, whole} from './der-reader.js'
 import {randomChunk} from './random-pool.js'
-import {checkedSpki, spkiFromKeyObject} from './spki.js'
+import {checkedSpki, spkiFromKeyObject, spkiKeyBits} from './spki.js'
 
 interface PreparedIssuer {
   readonly signatureAlgorithm: Buffer
+  /** The CA certificate's subject exactly as encoded: RFC 5280 §4.1.2.4 chains match names byte for byte. */
+  readonly issuerName: Buffer
   readonly authorityKeyId: Buffer
+}
+
+/** The raw subject Name of a DER certificate (TBSCertificate field 6, after the optional [0] version). */
+function rawSubject(certDer: Buffer): Buffer {
+  const [tbs] = children(expectTag(readTlv(certDer, 0), 0x30, 'Certificate'))
+  const fields = children(expectTag(tbs, 0x30, 'TBSCertificate'))
+  const first = fields[0]?.tag === 0xa0 ? 1 : 0
+  return Buffer.from(whole(expectTag(fields[first + 4], 0x30, 'subject')))
 }
 
 const VERSION_3 = der.explicit(0, der.unsignedInteger(2))
@@ -30,7 +39,7 @@ function prepare(ca: CaKeyPair): PreparedIssuer {
     const signatureAlgorithm =
       ca.keyType === 'rsa-2048' ? der.sequence(der.oid(OID.sha256WithRsaEncryption), der.nullValue()) : der.sequence(der.oid(OID.ecdsaWithSha256))
     const authorityKeyId = extension(OID.authorityKeyIdentifier, false, der.sequence(der.implicitPrimitive(0, ca.info.subjectKeyId!)))
-    p = {signatureAlgorithm, authorityKeyId}
+    p = {signatureAlgorithm, issuerName: rawSubject(ca.certDer), authorityKeyId}
     prepared.set(ca, p)
   }
   return p
@@ -86,7 +95,7 @@ export function encodeName(name: SubjectName): Buffer {
 
 export const EMPTY_NAME = der.sequence()
 
-/** A uniformly random serial in [1, 2^128) as minimal big-endian bytes (teleport.md §7). */
+/** A uniformly random serial in [1, 2^128) as minimal big-endian bytes, as Teleport's 128-bit serials (lib/tlsca/ca.go). */
 export function randomSerial(): Buffer {
   for (;;) {
     const bytes = randomChunk(16)
@@ -141,7 +150,7 @@ export function signLeaf(ca: CaKeyPair, spec: LeafSpec): Buffer {
       VERSION_3,
       der.unsignedIntegerFromBytes(spec.serial),
       p.signatureAlgorithm,
-      ca.info.rawSubject,
+      p.issuerName,
       der.node(der.TAG.SEQUENCE, der.time(spec.notBefore), der.time(spec.notAfter)),
       spec.subject,
       spec.spki,

@@ -4,7 +4,7 @@
  *  - OpenSSL 3.0's encoders cost ~240 µs per SPKI/PKCS#8 export on this machine, twice the keygen;
  *  - Node 20 can deadlock exporting a JWK from a freshly generated EC KeyObject (a GC during the
  *    export runs the key-generation job's destructor, which waits on the mutex the export holds;
- *    reproduced here, see src/lib/ca/spki.ts).
+ *    reproduced on Node 20 here; see also spki.ts).
  * `createECDH` generates the same curve's keys without a KeyObject; the DER is written by der.ts.
  */
 import {createECDH} from 'node:crypto'

@@ -1,6 +1,6 @@
 /**
- * JWT-SVID signing (teleport.md §7), straight on node:crypto: jose would spend ~44 µs per token on
- * claims, JSON and base64url around the signature (node-notes.md §3).
+ * JWT-SVID signing as Teleport's `lib/jwt/jwt.go` writes them, straight on node:crypto (why not
+ * jose: index.ts).
  *
  * Token shape: header `{"alg","kid","typ":"JWT"}`; claims `aud` (always a list), `exp`, `iat`,
  * `iss`, `jti` (32 hex chars), `sub`, plus extra claims; keys in sorted order, as Go's map
@@ -8,9 +8,9 @@
  * jti, iat, exp, nbf): that is a BadParameterError, never a silent override either way.
  */
 import {sign, type KeyObject} from 'node:crypto'
-import {BadParameterError} from '../errors.js'
-import {SpiffeId} from '../spiffe/id.js'
-import type {JwtAlg} from './keys.js'
+import {BadParameterError} from '../../errors.js'
+import {SpiffeId} from '../../spiffe/id.js'
+import type {JwtAlg} from '../keys.js'
 import {randomChunk} from './random-pool.js'
 
 export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'jti', 'iat', 'exp', 'nbf'])
