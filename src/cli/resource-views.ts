@@ -1,6 +1,7 @@
 /** How each kind reads in `tctl get --format text`, and the success lines tctl prints for it. */
 import type {CreateOutcome} from '../lib/backend/admin-api.js'
 import type {Bot, ProvisionToken, Resource, ResourceKind, Role} from '../lib/resources/types.js'
+import {formatGoDuration} from '../lib/duration.js'
 import {renderTable} from './output.js'
 
 export function createdMessage(o: CreateOutcome): string {
@@ -30,8 +31,8 @@ function roleRules(role: Role): string {
   return (role.spec.allow?.rules ?? []).map((r) => `${r.resources.join(',')}:${r.verbs.join(',')}`).join(' ') || '-'
 }
 
-export function tokenRows(tokens: readonly ProvisionToken[]): string[][] {
-  return tokens.map((t) => [t.metadata.name, t.spec.roles.join(','), labelsText(t.metadata.labels), expiryText(t.metadata.expires)])
+export function tokenRows(tokens: readonly ProvisionToken[], now = new Date()): string[][] {
+  return tokens.map((t) => [t.metadata.name, t.spec.roles.join(','), labelsText(t.metadata.labels), expiryText(t.metadata.expires, now)])
 }
 
 export const TOKEN_HEADERS = ['Token', 'Type', 'Labels', 'Expiry Time (UTC)']
@@ -40,16 +41,22 @@ function labelsText(labels: Readonly<Record<string, string>> | undefined): strin
   return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')
 }
 
-/** `20 Nov 26 17:04 UTC`, Teleport's token expiry format (RFC 822 in UTC). */
-function expiryText(expires: string | undefined): string {
+/**
+ * `20 Nov 26 17:04 UTC (29m59s)`, as Teleport's `tctl tokens ls` prints it (RFC 822 in UTC, then the
+ * time left rounded to the second; tool/tctl/common/token_command.go). Teleport's backend drops a
+ * token when it expires; ours keeps it until it is used or removed, so an expired one says so.
+ */
+function expiryText(expires: string | undefined, now: Date): string {
   if (!expires) return 'never'
   const d = new Date(expires)
   const month = d.toLocaleString('en-US', {month: 'short', timeZone: 'UTC'})
   const pad = (n: number) => String(n).padStart(2, '0')
-  return `${pad(d.getUTCDate())} ${month} ${pad(d.getUTCFullYear() % 100)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`
+  const at = `${pad(d.getUTCDate())} ${month} ${pad(d.getUTCFullYear() % 100)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`
+  const leftMs = d.getTime() - now.getTime()
+  return leftMs <= 0 ? `${at} (expired)` : `${at} (${formatGoDuration(Math.round(leftMs / 1000) * 1000)})`
 }
 
-/** Per-kind text tables, sorted by name (teleport.md §1 "text"). */
+/** Per-kind text tables, sorted by name (tctl get --format text; tool/tctl/common/collection.go). */
 export function resourcesTable(kind: ResourceKind, resources: readonly Resource[]): string {
   const sorted = [...resources].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
   switch (kind) {

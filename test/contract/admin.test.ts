@@ -138,6 +138,76 @@ for (const make of BACKENDS) {
       await assert.rejects(b.admin.getResource('token', token.metadata.name), {code: 'NOT_FOUND', message: `token "${token.metadata.name}" not found`})
     })
 
+    it('refuses a join token TTL that is not positive or is over 48h, writing nothing (item 9)', async () => {
+      const tokensBefore = (await b.admin.listResources('token')).length
+      const refusals: Array<[number, string]> = [
+        [0, 'join token TTL: must be positive, got 0s'],
+        [1_000_000 * 3_600_000, 'join token TTL: 1000000h0m0s exceeds the maximum TTL allowed (48h0m0s)'],
+        [48 * 3_600_000 + 1000, 'join token TTL: 48h0m1s exceeds the maximum TTL allowed (48h0m0s)'],
+      ]
+      for (const [ttlMs, message] of refusals) {
+        await assert.rejects(b.admin.addToken({type: 'bot', botName: 'ttl-bot', ttlMs}), {code: 'BAD_PARAMETER', message})
+        await assert.rejects(b.admin.addBot({name: 'ttl-bot', roles: [], tokenTtlMs: ttlMs}), {code: 'BAD_PARAMETER', message})
+      }
+      // A negative TTL: the server's wire format refuses it before its backend does; the local backend says why.
+      await assert.rejects(b.admin.addToken({type: 'bot', botName: 'ttl-bot', ttlMs: -5 * 60_000}), {code: 'BAD_PARAMETER'})
+      const store = await stored(b)
+      assert.equal((await store.list('token')).length, tokensBefore)
+      assert.equal(await store.get('bot', 'ttl-bot'), undefined)
+      const longest = await b.admin.addToken({type: 'bot', botName: 'ttl-bot', ttlMs: 48 * 3_600_000})
+      const ttlMs = Date.parse(longest.metadata.expires!) - Date.now()
+      assert.ok(ttlMs > 47 * 3_600_000 && ttlMs <= 48 * 3_600_000, `token ttl ${ttlMs}`)
+    })
+
+    it('refuses to delete a role that bots still hold, naming them; deletes it once it is free (item 11)', async () => {
+      await b.admin.createResources(docs(ROLE('held-role') + '---\n' + ROLE('spare-role')), {force: false})
+      await b.admin.addBot({name: 'holder-b', roles: ['held-role']})
+      await b.admin.addBot({name: 'holder-a', roles: ['spare-role', 'held-role']})
+      const hint = '; take it from them first with "tctl bots update <bot> --set-roles ..."'
+      await assert.rejects(b.admin.deleteResource('role', 'held-role'), {
+        code: 'BAD_PARAMETER', message: `failed to delete a role that is still in use by bots "holder-a", "holder-b"${hint}`,
+      })
+      assert.ok(await (await stored(b)).get('role', 'held-role'))
+      await b.admin.updateBot({name: 'holder-a', setRoles: ['spare-role']})
+      await assert.rejects(b.admin.deleteResource('role', 'held-role'), {
+        code: 'BAD_PARAMETER', message: `failed to delete a role that is still in use by bot "holder-b"${hint}`,
+      })
+      await b.admin.deleteBot('holder-b')
+      await b.admin.deleteResource('role', 'held-role')
+      assert.equal(await (await stored(b)).get('role', 'held-role'), undefined)
+    })
+
+    it('refuses confusable and flag-like names for bots, tokens and created resources (item 12)', async () => {
+      const start = 'must start with an ASCII letter, a digit, "_" or "@", not "-"'
+      const alphabet = 'must contain only ASCII letters, digits and "-_.@:", found'
+      const cyrillic = 'r\u043eot'
+      const refusals: Array<[() => Promise<unknown>, string]> = [
+        [() => b.admin.addBot({name: '-rf', roles: []}), `bot name "-rf": ${start}`],
+        [() => b.admin.addBot({name: '--force', roles: []}), `bot name "--force": ${start}`],
+        [() => b.admin.addBot({name: 'ｒｏｏｔ', roles: []}), `bot name "ｒｏｏｔ": ${alphabet} "ｒ" (U+FF52)`],
+        [() => b.admin.addBot({name: cyrillic, roles: []}), `bot name "${cyrillic}": ${alphabet} "о" (U+043E)`],
+        [() => b.admin.addToken({type: 'bot', botName: '*'}), `bot name "*": ${alphabet} "*" (U+002A)`],
+        [() => b.admin.addToken({type: 'bot', botName: 'ok-bot', value: `${cyrillic}-token`}), `token value: ${alphabet} "о" (U+043E)`],
+        [() => b.admin.createResources(docs(ROLE(cyrillic)), {force: false}), `role "${cyrillic}": metadata.name: ${alphabet} "о" (U+043E)`],
+        [() => b.admin.createResources(docs(WI('--force')), {force: false}), `workload_identity "--force": metadata.name: ${start}`],
+      ]
+      for (const [attempt, message] of refusals) await assert.rejects(attempt(), {code: 'BAD_PARAMETER', message})
+      const store = await stored(b)
+      for (const kind of ['bot', 'role', 'workload_identity'] as const) {
+        assert.deepEqual((await store.list(kind)).map((r) => r.metadata.name).filter((n) => !/^[A-Za-z0-9_@][A-Za-z0-9_.@:-]*$/.test(n)), [])
+      }
+    })
+
+    it('refuses a workload identity whose literal SPIFFE ID cannot fit in 2048 bytes (item 10)', async () => {
+      const long = docs(WI('long-id').replace('/svc/long-id', `/${'a'.repeat(3000)}`))
+      await assert.rejects(b.admin.createResources(long, {force: false}), {
+        code: 'BAD_PARAMETER',
+        message: 'workload_identity "long-id": spec.spiffe.id: is 3001 bytes long, so its SPIFFE ID would be longer than 2048 bytes, ' +
+          'the most the SPIFFE standard allows (SPIFFE-ID.md §2.3)',
+      })
+      assert.equal(await (await stored(b)).get('workload_identity', 'long-id'), undefined)
+    })
+
     it('names with odd characters round-trip through the path', async () => {
       const name = 'odd name/with slash'
       await assert.rejects(b.admin.getResource('bot', name), {code: 'NOT_FOUND', message: `bot "${name}" not found`})

@@ -46,6 +46,19 @@ metadata: {name: db-issuer}
 spec: {allow: {workload_identity_labels: {team: [db]}, rules: [{resources: [workload_identity], verbs: [list, read]}]}}
 `
 
+/** A SPIFFE ID made from a bot's login: as long as the login is (item 10). */
+const BY_LOGIN = `
+kind: workload_identity
+version: v1
+metadata: {name: by-login, labels: {team: login}}
+spec: {spiffe: {id: '/svc/{{user.traits.logins}}'}}
+---
+kind: role
+version: v6
+metadata: {name: login-issuer}
+spec: {allow: {workload_identity_labels: {team: [login]}, rules: [{resources: [workload_identity], verbs: [list, read]}]}}
+`
+
 const TOKEN_REFUSED = 'joining the cluster failed: the join token is unknown, already used or expired'
 /** Another process's writes reach a policy cache within 500 ms (authority/policy.ts). */
 const settle = () => sleep(600)
@@ -183,6 +196,29 @@ for (const make of BACKENDS) {
         code: 'ACCESS_DENIED', message: 'bot "gone-bot" no longer exists',
       })
       await assert.rejects(session.renew(), {code: 'ACCESS_DENIED', message: 'bot "gone-bot" no longer exists'})
+    })
+
+    it('refuses to issue a rendered SPIFFE ID longer than 2048 bytes (SPIFFE-ID.md §2.3), by name and by labels', async () => {
+      await b.admin.createResources(parseResources(BY_LOGIN, 'by-login.yaml', {validateExpression}), {force: false})
+      await settle()
+      const join = async (name: string, login: string) => {
+        const {token} = await b.admin.addBot({name, roles: ['login-issuer'], logins: [login]})
+        return open(storageDir(), token.metadata.name)
+      }
+      const key = p256().spki
+      const short = await join('short-login-bot', 'svc-a')
+      const [ok] = await short.issueX509Svids({selector: {name: 'by-login'}, publicKeyDer: key, ttlMs: 0})
+      assert.equal(ok!.spiffeId, `spiffe://${CLUSTER}/svc/svc-a`)
+
+      const long = await join('long-login-bot', 'a'.repeat(3000))
+      const bytes = `spiffe://${CLUSTER}/svc/`.length + 3000
+      const refusal = {
+        code: 'BAD_PARAMETER',
+        message: `workload identity "by-login": the rendered SPIFFE ID is ${bytes} bytes long, ` +
+          'longer than the 2048 bytes the SPIFFE standard allows (SPIFFE-ID.md §2.3)',
+      }
+      await assert.rejects(long.issueX509Svids({selector: {name: 'by-login'}, publicKeyDer: key, ttlMs: 0}), refusal)
+      await assert.rejects(long.issueJwtSvids({selector: {labels: {team: ['login']}}, audiences: ['a'], ttlMs: 0}), refusal)
     })
 
     it('lets the admin issue any identity (the identity rules still apply)', async () => {

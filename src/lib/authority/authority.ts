@@ -12,13 +12,14 @@ import {signJwtSvid} from '../ca/fast-leaf/jwt.js'
 import {issueX509Svid} from '../ca/profiles.js'
 import {BadParameterError, NotFoundError} from '../errors.js'
 import type {WorkloadIdentity} from '../resources/types.js'
+import {MAX_SPIFFE_ID_BYTES} from '../resources/workload-identity.js'
 import type {JwtSvidCredential, WorkloadIdentitySelector, X509SvidCredential} from '../issuance/contract.js'
 import type {AuditSink} from './audit.js'
 import type {Caller, CallerContext} from './caller.js'
 import {DecisionMemo} from './decision-memo.js'
 import type {PolicyCache, PolicySnapshot} from './policy.js'
 
-/** Requested TTL 0 means the default (teleport.md §7). */
+/** Requested TTL 0 means the default. */
 export const DEFAULT_SVID_TTL_MS = 60 * 60_000
 /** JWT-SVIDs never outlive 24h, whatever the identity's cap says. */
 const JWT_HARD_MAX_MS = 24 * 60 * 60_000
@@ -131,11 +132,30 @@ export class Authority {
     if (input.selector.name !== undefined) {
       const wi = workloadIdentityNamed(policy, input.selector.name)
       // Issue-by-name needs read and list, as issue-by-labels does (the roles in the seeds grant both).
-      return {decisions: [this.memo.decideByName(context, byName, wi, td)], context}
+      return {decisions: checkSpiffeIdLengths([this.memo.decideByName(context, byName, wi, td)]), context}
     }
     const wis = [...policy.workloadIdentities.values()]
-    return {decisions: selectByLabels(wis, input.selector.labels, context.roles, context.attrs, td), context}
+    return {decisions: checkSpiffeIdLengths(selectByLabels(wis, input.selector.labels, context.roles, context.attrs, td)), context}
   }
+}
+
+/**
+ * SPIFFE-ID.md §2.3 Maximum SPIFFE ID Length: an implementation SHOULD NOT generate a SPIFFE ID
+ * longer than 2048 bytes. A template can render one (a long trait or workload attribute), so the
+ * rendered ID is measured before anything is signed; the whole request is refused, as for the
+ * other rendering errors (authz/decision.ts).
+ */
+function checkSpiffeIdLengths(decisions: IssuanceDecision[]): IssuanceDecision[] {
+  for (const d of decisions) {
+    const bytes = Buffer.byteLength(d.spiffeId.toString(), 'utf8')
+    if (bytes > MAX_SPIFFE_ID_BYTES) {
+      throw new BadParameterError(
+        `workload identity "${d.workloadIdentity.name}": the rendered SPIFFE ID is ${bytes} bytes long, ` +
+        `longer than the ${MAX_SPIFFE_ID_BYTES} bytes the SPIFFE standard allows (SPIFFE-ID.md §2.3)`,
+      )
+    }
+  }
+  return decisions
 }
 
 function workloadIdentityNamed(policy: PolicySnapshot, name: string): WorkloadIdentity {
@@ -144,7 +164,7 @@ function workloadIdentityNamed(policy: PolicySnapshot, name: string): WorkloadId
   return wi
 }
 
-/** Requested TTL (0 or absent: 1h), silently capped by the identity's maximum (teleport.md §7). */
+/** Requested TTL (0 or absent: 1h), silently capped by the identity's maximum, as Teleport's issuer does. */
 export function capTtl(requestedMs: number | undefined, maxMs: number): number {
   const requested = requestedMs && requestedMs > 0 ? requestedMs : DEFAULT_SVID_TTL_MS
   return Math.min(requested, maxMs)

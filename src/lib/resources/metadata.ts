@@ -32,6 +32,35 @@ export function resourceNameProblem(name: string): string | undefined {
   return undefined
 }
 
+/**
+ * The rule for the name of anything being created (a role, bot, workload identity or join token, and
+ * a token's bot_name). Teleport asks only for a non-empty name for these four kinds
+ * (api/types/resource.go Metadata.CheckAndSetDefaults; lib/auth/machineid/machineidv1/bot_service.go
+ * StrongValidateBot; lib/services/workload_identity.go ValidateWorkloadIdentity), so this rule is our
+ * own and deliberately conservative: ASCII letters, digits and `-_.@:` only, starting with a letter,
+ * a digit, `_` or `@`. It keeps out look-alike letters (fullwidth, Cyrillic), whitespace, glob
+ * characters (`*`) and names that read as flags (`-rf`, `--force`). Names already stored are only
+ * held to resourceNameProblem, so an older data directory still reads back.
+ */
+const NAME_CHARACTER = /^[A-Za-z0-9_.@:-]$/
+const NAME_START = /^[A-Za-z0-9_@]/
+
+/** Why `name` cannot name a new resource, or undefined when it can. */
+export function newNameProblem(name: string): string | undefined {
+  const unsafe = resourceNameProblem(name)
+  if (unsafe !== undefined) return unsafe
+  const odd = [...name].find((c) => !NAME_CHARACTER.test(c))
+  if (odd !== undefined) return `must contain only ASCII letters, digits and "-_.@:", found ${describeCharacter(odd)}`
+  if (!NAME_START.test(name)) return `must start with an ASCII letter, a digit, "_" or "@", not ${JSON.stringify(name[0])}`
+  return undefined
+}
+
+/** `"е" (U+0435)`: the code point tells a Cyrillic or fullwidth letter from the ASCII one it mimics. */
+function describeCharacter(c: string): string {
+  const codePoint = c.codePointAt(0) ?? 0
+  return `${JSON.stringify(c)} (U+${codePoint.toString(16).toUpperCase().padStart(4, '0')})`
+}
+
 /** A required string field that names something (metadata.name, a token's bot_name). */
 export function readName(fields: FieldReader, key: string): string {
   const name = fields.string(key) ?? ''

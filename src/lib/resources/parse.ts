@@ -7,15 +7,23 @@
 import {InputError, type InputLocation} from '../errors.js'
 import {RESOURCE_KINDS, type Resource, type ResourceKind} from './types.js'
 import {decodeDocuments, type DecodedDocument} from '../document/decode.js'
-import {describe, fail, fieldPlace, isPlainObject, rootPlace} from '../document/place.js'
+import {describe, fail, fieldPlace, isPlainObject, rootPlace, type Place} from '../document/place.js'
 import {FieldReader} from '../document/fields.js'
+import {newNameProblem} from './metadata.js'
 import {deepFreeze} from './values.js'
-import {parseWorkloadIdentity, type WorkloadIdentityParseOptions} from './workload-identity.js'
+import {literalSpiffeIdProblem, parseWorkloadIdentity, type WorkloadIdentityParseOptions} from './workload-identity.js'
 import {parseRole} from './role.js'
 import {parseBot} from './bot.js'
 import {parseProvisionToken} from './token.js'
 
-export type ParseOptions = WorkloadIdentityParseOptions
+export interface ParseOptions extends WorkloadIdentityParseOptions {
+  /**
+   * The documents create resources (`tctl create`), so they meet the rules for new ones: names
+   * follow metadata.ts newNameProblem (not only be safe to store), and a literal spec.spiffe.id fits
+   * in a SPIFFE ID. Off when reading stored resources, so an older data directory still reads back.
+   */
+  readonly creating?: boolean
+}
 
 const PARSERS: {readonly [K in ResourceKind]: (value: unknown, loc: InputLocation, options: ParseOptions) => Resource} = {
   workload_identity: parseWorkloadIdentity,
@@ -33,7 +41,28 @@ export function parseResourceValue(value: unknown, loc: InputLocation, options: 
   const kind = FieldReader.of(value, place).required.string('kind')
   const parser = RESOURCE_KINDS.includes(kind as ResourceKind) ? PARSERS[kind as ResourceKind] : undefined
   if (parser === undefined) fail(fieldPlace(place, 'kind'), `creating resources of type ${JSON.stringify(kind)} is not supported`)
-  return deepFreeze(parser(value, loc, options))
+  const resource = parser(value, loc, options)
+  if (options.creating === true) checkNewResource(resource, place)
+  return deepFreeze(resource)
+}
+
+/** The first rule for new resources that `resource` breaks, as the parsers report one. */
+export function newResourceProblem(resource: Resource): {path: string; problem: string} | undefined {
+  const checks: Array<[string, string | undefined, (value: string) => string | undefined]> = [
+    ['metadata.name', resource.metadata.name, newNameProblem],
+  ]
+  if (resource.kind === 'token') checks.push(['spec.bot_name', resource.spec.bot_name, newNameProblem])
+  if (resource.kind === 'workload_identity') checks.push(['spec.spiffe.id', resource.spec.spiffe.id, literalSpiffeIdProblem])
+  for (const [path, value, check] of checks) {
+    const problem = value === undefined ? undefined : check(value)
+    if (problem !== undefined) return {path, problem}
+  }
+  return undefined
+}
+
+function checkNewResource(resource: Resource, place: Place): void {
+  const found = newResourceProblem(resource)
+  if (found !== undefined) fail({...place, path: found.path}, found.problem)
 }
 
 export function parseResource(doc: DecodedDocument, file: string, options: ParseOptions = {}): Resource {

@@ -3,6 +3,7 @@
  * bot tokens with the `token` join method are supported, so other roles and join methods are
  * refused with a message saying so. metadata.name is the secret; metadata.expires its end.
  */
+import {formatGoDuration} from '../duration.js'
 import type {InputLocation} from '../errors.js'
 import type {ProvisionToken} from './types.js'
 import {fail, itemPlace, rootPlace} from '../document/place.js'
@@ -11,6 +12,26 @@ import {defined} from './values.js'
 import {parseMetadata, resourceNameProblem} from './metadata.js'
 
 export const BOT_ROLE = 'Bot'
+
+/**
+ * The longest lifetime a join token may be given (`tctl tokens add --ttl`, `tctl bots add --ttl`).
+ * Teleport sets no cap on join tokens today (gravitational/teleport#11148 dropped the documented one;
+ * early versions clamped to defaults.MaxProvisioningTokenTTL in lib/services/provisioning.go). We
+ * cap them as Teleport caps its other single-use invitation, the user signup token
+ * (lib/defaults/defaults.go MaxSignupTokenTTL, 48h): a bot token is spent on first use, so a longer
+ * life only widens the window for a leaked one.
+ */
+export const MAX_JOIN_TOKEN_TTL_MS = 48 * 3_600_000
+
+/** Why `ttlMs` cannot be a join token's lifetime, or undefined when it can. */
+export function joinTokenTtlProblem(ttlMs: number): string | undefined {
+  if (!Number.isFinite(ttlMs)) return `must be a finite duration, got ${String(ttlMs)}`
+  if (ttlMs <= 0) return `must be positive, got ${formatGoDuration(ttlMs)}`
+  if (ttlMs > MAX_JOIN_TOKEN_TTL_MS) {
+    return `${formatGoDuration(ttlMs)} exceeds the maximum TTL allowed (${formatGoDuration(MAX_JOIN_TOKEN_TTL_MS)})`
+  }
+  return undefined
+}
 const SPEC_FIELDS = ['roles', 'join_method', 'bot_name']
 
 export function parseProvisionToken(value: unknown, loc: InputLocation): ProvisionToken {

@@ -27,13 +27,32 @@ export const RULES_DOCS_URL =
   'https://goteleport.com/docs/reference/machine-workload-identity/workload-identity/workload-identity-resource/#rules'
 
 const HOUR_MS = 3_600_000
-/** Hard caps on `maximum_ttl` (lib/services/workload_identity.go; the check is `>`, so equal is allowed). */
+/** Hard caps on `maximum_ttl` (lib/services/workload_identity.go maxMaxX509SVIDTTL, maxMaxJWTSVIDTTL; `>`, so equal is allowed). */
 export const MAX_X509_SVID_TTL_MS = 14 * 24 * HOUR_MS
 export const MAX_JWT_SVID_TTL_MS = 24 * HOUR_MS
 /** extra_claims may nest fewer than this many mappings/lists, counting extra_claims itself. */
 export const MAX_EXTRA_CLAIMS_DEPTH = 10
 
 const OPERATORS = ['eq', 'not_eq', 'in', 'not_in'] as const
+
+/**
+ * SPIFFE-ID.md §2.3 Maximum SPIFFE ID Length: implementations SHOULD NOT generate SPIFFE IDs longer
+ * than 2048 bytes, counting the "spiffe://" scheme, the trust domain and the path.
+ */
+export const MAX_SPIFFE_ID_BYTES = 2048
+const SPIFFE_SCHEME = 'spiffe://'
+
+/**
+ * Why spec.spiffe.id cannot fit in a SPIFFE ID whatever the trust domain (even a one-byte one), or
+ * undefined. Only a literal id is judged here; a templated one is measured once rendered (authority/).
+ */
+export function literalSpiffeIdProblem(id: string): string | undefined {
+  if (id.includes('{{')) return undefined
+  const bytes = Buffer.byteLength(id, 'utf8')
+  if (SPIFFE_SCHEME.length + 1 + bytes <= MAX_SPIFFE_ID_BYTES) return undefined
+  return `is ${bytes} bytes long, so its SPIFFE ID would be longer than ${MAX_SPIFFE_ID_BYTES} bytes, ` +
+    'the most the SPIFFE standard allows (SPIFFE-ID.md §2.3)'
+}
 
 export function parseWorkloadIdentity(
   value: unknown, loc: InputLocation, options: WorkloadIdentityParseOptions = {},

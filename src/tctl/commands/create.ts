@@ -19,7 +19,7 @@ export default class Create extends BaseCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Create)
     const {text, file} = await readResourceInput(args.filename ?? '-')
-    const resources = parseResources(text, file, {validateExpression})
+    const resources = parseResources(text, file, {validateExpression, creating: true})
     const admin = await openAdmin(flags, this.config.version)
     for (const outcome of await admin.createResources(resources, {force: flags.force})) this.log(createdMessage(outcome))
   }

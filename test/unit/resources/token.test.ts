@@ -2,7 +2,7 @@ import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {InputError} from '../../../src/lib/errors.js'
 import {parseResourceValue, parseResources} from '../../../src/lib/resources/parse.js'
-import {parseProvisionToken} from '../../../src/lib/resources/token.js'
+import {MAX_JOIN_TOKEN_TTL_MS, joinTokenTtlProblem, parseProvisionToken} from '../../../src/lib/resources/token.js'
 import type {ProvisionToken} from '../../../src/lib/resources/types.js'
 
 const LOC = {file: 'token.yaml', document: 1}
@@ -78,4 +78,21 @@ describe('token: valid documents', () => {
   it('an unset join method is token; role names are normalised as Teleport does', () => {
     assert.deepEqual(parse(token({roles: ['bot'], bot_name: 'ci'})).spec, {roles: ['Bot'], join_method: 'token', bot_name: 'ci'})
   })
+})
+
+describe('token: the lifetime a new join token may have', () => {
+  const cases: Array<[number, string | undefined]> = [
+    [0, 'must be positive, got 0s'],
+    [-5 * 60_000, 'must be positive, got -5m0s'],
+    [Number.NaN, 'must be a finite duration, got NaN'],
+    [Number.POSITIVE_INFINITY, 'must be a finite duration, got Infinity'],
+    [1_000_000 * 3_600_000, '1000000h0m0s exceeds the maximum TTL allowed (48h0m0s)'],
+    [MAX_JOIN_TOKEN_TTL_MS + 1, '48h0m0.001s exceeds the maximum TTL allowed (48h0m0s)'],
+    [MAX_JOIN_TOKEN_TTL_MS, undefined],
+    [1, undefined],
+    [30 * 60_000, undefined],
+  ]
+  for (const [ttlMs, problem] of cases) {
+    it(`${ttlMs} ms: ${problem ?? 'accepted'}`, () => assert.equal(joinTokenTtlProblem(ttlMs), problem))
+  }
 })

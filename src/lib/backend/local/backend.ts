@@ -50,7 +50,7 @@ export class LocalBackend implements AdminApi {
       now,
     })
     // A given public address wins over the stored one for this process: the server's config says
-    // where it is reached, and so what its JWT-SVIDs' issuer is (teleport.md §8).
+    // where it is reached, and so what its JWT-SVIDs' issuer is.
     const info = options.publicAddr !== undefined ? {...stored, publicAddr: options.publicAddr} : stored
     return new LocalBackend(paths, info, new FileResourceStore(paths.resources, paths.lock), now, options.version ?? '')
   }

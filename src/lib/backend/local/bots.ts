@@ -1,9 +1,12 @@
-/** Bots (teleport.md §4): add with a join token, update roles and logins, remove with their tokens. */
+/**
+ * Bots (tool/tctl/common/bots_command.go; lib/auth/machineid/machineidv1/bot_service.go): add with a
+ * join token, update roles and logins, remove with their tokens.
+ */
 import {AlreadyExistsError} from '../../errors.js'
 import type {Bot, Trait} from '../../resources/types.js'
 import type {ResourceStore, StoreTx} from '../../storage/resource-store.js'
 import type {AddBotRequest, AddBotResult, UpdateBotRequest, UpdateBotResult} from '../admin-api.js'
-import {notFound, withBotStatus} from './resources.js'
+import {checkNewBotName, notFound, withBotStatus} from './resources.js'
 import {BOT_TOKEN_TTL_DEFAULT_MS, checkTokenForBot, makeBotToken} from './tokens.js'
 
 const LOGINS_TRAIT = 'logins'
@@ -18,6 +21,7 @@ function withLogins(traits: readonly Trait[] | undefined, logins: readonly strin
 }
 
 export async function addBot(store: ResourceStore, request: AddBotRequest, now: Date): Promise<AddBotResult> {
+  checkNewBotName(request.name)
   return store.transact(async (tx) => {
     if (await tx.get('bot', request.name)) throw new AlreadyExistsError(`bot "${request.name}" already exists`)
     await checkRolesExist(tx, request.roles)

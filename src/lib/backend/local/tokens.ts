@@ -1,15 +1,18 @@
 /**
- * Join tokens (teleport.md §4): bot tokens with join method `token` are secret, expiring and
- * single-use. The token's name is its secret value.
+ * Join tokens (Teleport's `token` join method, api/types/provisioning.go JoinMethodToken): bot
+ * tokens with join method `token` are secret, expiring and single-use. The token's name is its
+ * secret value.
  */
 import {randomBytes} from 'node:crypto'
 import {AccessDeniedError, BadParameterError} from '../../errors.js'
 import {formatExpires} from '../../resources/metadata.js'
+import {newNameProblem} from '../../resources/metadata.js'
+import {joinTokenTtlProblem} from '../../resources/token.js'
 import type {ProvisionToken} from '../../resources/types.js'
 import type {StoreTx} from '../../storage/resource-store.js'
-import {notFound} from './resources.js'
+import {checkNewBotName, notFound} from './resources.js'
 
-/** `tctl tokens add` default lifetime (Teleport: 30m); `tctl bots add` uses 1h. */
+/** Default lifetimes (lib/defaults/defaults.go): `tctl tokens add` ProvisioningTokenTTL, `tctl bots add` DefaultBotJoinTTL. */
 export const TOKEN_TTL_DEFAULT_MS = 30 * 60_000
 export const BOT_TOKEN_TTL_DEFAULT_MS = 60 * 60_000
 
@@ -17,7 +20,16 @@ export function newTokenValue(): string {
   return randomBytes(16).toString('hex')
 }
 
+/**
+ * A new bot join token. Its lifetime must be positive and within the cap (resources/token.ts), and
+ * its name and bot name follow the rule for new names; the name is the secret, so it is never echoed.
+ */
 export function makeBotToken(botName: string, ttlMs: number, now: Date, value = newTokenValue()): ProvisionToken {
+  const ttlProblem = joinTokenTtlProblem(ttlMs)
+  if (ttlProblem !== undefined) throw new BadParameterError(`join token TTL: ${ttlProblem}`)
+  const valueProblem = newNameProblem(value)
+  if (valueProblem !== undefined) throw new BadParameterError(`token value: ${valueProblem}`)
+  checkNewBotName(botName)
   return {
     kind: 'token',
     version: 'v2',

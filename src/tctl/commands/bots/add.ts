@@ -2,9 +2,9 @@ import {Args, Flags} from '@oclif/core'
 import {adminFlags, openAdmin, startHint} from '../../../cli/admin.js'
 import {BaseCommand} from '../../../cli/base.js'
 import {botAddedJson, botAddedText} from '../../../cli/bot-views.js'
+import {joinTokenTtlMs} from '../../../cli/join-token-ttl.js'
 import {splitList} from '../../../cli/lists.js'
 import {toJson} from '../../../cli/output.js'
-import {parseDuration} from '../../../lib/duration.js'
 
 export default class BotsAdd extends BaseCommand {
   static override summary = 'Add a new certificate renewal bot to the cluster, with a single-use join token.'
@@ -15,12 +15,13 @@ export default class BotsAdd extends BaseCommand {
     roles: Flags.string({description: 'Roles the bot is able to assume (comma-separated).', default: ''}),
     logins: Flags.string({description: 'Logins the bot may use (comma-separated).', default: ''}),
     token: Flags.string({description: 'Name of an existing token to use.'}),
-    ttl: Flags.string({description: 'TTL for the bot join token (default 1h).'}),
+    ttl: Flags.string({description: 'TTL for the bot join token (default 1h, at most 48h).'}),
     format: Flags.string({options: ['text', 'json'], default: 'text', hidden: true}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(BotsAdd)
+    const tokenTtlMs = joinTokenTtlMs(flags.ttl)
     const roles = splitList(flags.roles)
     if (roles.length === 0) {
       process.stderr.write('WARNING: No roles specified. The bot will not be able to produce outputs until a role is added to the bot.\n')
@@ -28,7 +29,7 @@ export default class BotsAdd extends BaseCommand {
     const admin = await openAdmin(flags, this.config.version)
     const result = await admin.addBot({
       name: args.name, roles, logins: splitList(flags.logins), tokenName: flags.token,
-      tokenTtlMs: flags.ttl === undefined ? undefined : parseDuration(flags.ttl),
+      ...(tokenTtlMs === undefined ? {} : {tokenTtlMs}),
     })
     const now = new Date()
     if (flags.format === 'json') this.log(toJson(botAddedJson(result, now)).trimEnd())
