@@ -10,6 +10,7 @@ export {
   BundleSet, JwtBundle, SpiffeBundle, X509Bundle,
   type BundleSource, type JwtBundleSource, type X509BundleSource,
 } from './lib/spiffe/bundle.js'
+export {loadJwtBundle, loadSpiffeBundle, loadX509Bundle} from './lib/input/bundle-files.js'
 export {WorkloadApiClient, WorkloadApiError, type JwtSvidParams, type WorkloadApiClientOptions} from './lib/workloadapi/client.js'
 export {
   startWorkloadApiServer, type RunningWorkloadApiServer, type WorkloadApiServerOptions,

@@ -4,7 +4,6 @@
  * a kid. Keys go through ca/jwk.ts (node:crypto's JWK import); go-spiffe's messages stay on top.
  */
 import type {KeyObject} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
 import {jwkMembers, parseJwk, type Jwk} from '../ca/jwk.js'
 import {BadParameterError, NotFoundError} from '../errors.js'
 import type {JwtBundleSource} from './bundle.js'
@@ -74,15 +73,6 @@ export class JwtBundle implements JwtBundleSource {
     return new JwtBundle(trustDomain, map)
   }
 
-  static async load(trustDomain: TrustDomain, path: string): Promise<JwtBundle> {
-    let json: Buffer
-    try {
-      json = await readFile(path)
-    } catch (err) {
-      throw wrap(`unable to read JWT bundle: ${(err as Error).message}`, err)
-    }
-    return JwtBundle.parse(trustDomain, json)
-  }
 
   jwtAuthorities(): ReadonlyMap<string, KeyObject> {
     return new Map(this.authorities)

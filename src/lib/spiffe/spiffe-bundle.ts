@@ -7,7 +7,6 @@
  * writes `"keys":null`, which its own parser then rejects.
  */
 import {X509Certificate, type KeyObject} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
 import {parseJwk, type Jwk, type ParsedJwk} from '../ca/jwk.js'
 import {BadParameterError, NotFoundError} from '../errors.js'
 import type {JwtBundleSource, X509BundleSource} from './bundle.js'
@@ -100,15 +99,6 @@ export class SpiffeBundle implements X509BundleSource, JwtBundleSource {
     })
   }
 
-  static async load(trustDomain: TrustDomain, path: string): Promise<SpiffeBundle> {
-    let json: Buffer
-    try {
-      json = await readFile(path)
-    } catch (err) {
-      throw wrap(`unable to read SPIFFE bundle: ${(err as Error).message}`, err)
-    }
-    return SpiffeBundle.parse(trustDomain, json)
-  }
 
   x509Authorities(): X509Certificate[] {
     return this.x509.x509Authorities()

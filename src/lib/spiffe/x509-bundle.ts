@@ -5,7 +5,6 @@
  * `cannot parse certificate:` is the certificate library's).
  */
 import {X509Certificate} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
 import {CertParseError, parseCertificate, parseCertificates, parsePemCertificates} from '../ca/certificates.js'
 import {toPem} from '../ca/pem.js'
 import {BadParameterError, NotFoundError} from '../errors.js'
@@ -71,15 +70,6 @@ export class X509Bundle implements X509BundleSource {
     }
   }
 
-  static async load(trustDomain: TrustDomain, path: string): Promise<X509Bundle> {
-    let pem: Buffer
-    try {
-      pem = await readFile(path)
-    } catch (err) {
-      throw wrap(`unable to load X.509 bundle file: ${(err as Error).message}`, err)
-    }
-    return X509Bundle.parse(trustDomain, pem)
-  }
 
   x509Authorities(): X509Certificate[] {
     return [...this.authorities]

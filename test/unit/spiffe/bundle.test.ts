@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {loadX509Bundle} from '../../../src/lib/input/bundle-files.js'
 import {createPublicKey, generateKeyPairSync} from 'node:crypto'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -56,8 +57,8 @@ describe('X509Bundle', () => {
     fails(() => X509Bundle.empty(TD).getX509BundleForTrustDomain(OTHER), 'x509bundle: no X.509 bundle found for trust domain: "other.org"', NotFoundError)
     const dir = tempDir()
     writeFileSync(join(dir, 'bundle.pem'), a.certPem)
-    assert.equal((await X509Bundle.load(TD, join(dir, 'bundle.pem'))).x509Authorities().length, 1)
-    await assert.rejects(X509Bundle.load(TD, join(dir, 'missing.pem')), (e: unknown) => e instanceof BadParameterError && e.message.startsWith('x509bundle: unable to load X.509 bundle file: ENOENT'))
+    assert.equal((await loadX509Bundle(TD, join(dir, 'bundle.pem'))).x509Authorities().length, 1)
+    await assert.rejects(loadX509Bundle(TD, join(dir, 'missing.pem')), (e: unknown) => e instanceof BadParameterError && e.message.startsWith('x509bundle: unable to load X.509 bundle file: ENOENT'))
   })
 })
 
