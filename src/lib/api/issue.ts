@@ -1,10 +1,12 @@
 /**
- * SVID issuance on the wire (teleport.md §9 IssueWorkloadIdentities, as JSON): the requests tbot
+ * SVID issuance on the wire (Teleport's IssueWorkloadIdentities in
+ * api/proto/teleport/workloadidentity/v1/issuance_service.proto, as JSON): the requests tbot
  * and an admin send, and the credentials that come back. Bytes are standard base64; times RFC 3339.
  * Each `parse*` is the receiving edge (server for requests, client for responses); `encode*` the
  * sending one.
  */
 import type {WorkloadAttrs} from '../authz/attributes.js'
+import {compileSelector} from '../authz/label-selector.js'
 import type {
   IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, TrustDomainAuthorities, WorkloadIdentitySelector, X509SvidCredential,
   JwtPublicKey,
@@ -44,6 +46,8 @@ export function parseSelector(r: WireReader): WorkloadIdentitySelector {
   }
   const labels = s.stringListMap('labels')
   if (Object.keys(labels).length === 0) throw s.error('labels', 'must map at least one label to a list of values')
+  // The values are patterns the server will run: refuse oversized or too complex ones here, by field name.
+  compileSelector(labels, s.field('labels'))
   return {labels}
 }
 
