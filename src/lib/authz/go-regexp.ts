@@ -1,9 +1,11 @@
 /**
- * Go regular expressions on re2js, which implements Go's RE2 syntax (`regexp/syntax`) with
- * linear-time matching, so no pattern can stall the process. What Teleport's `^…$` label values,
- * label expressions and `regexp.replace` are written in. This module adds only what re2js does not
- * do the Go way: `ReplaceAllString` with Go's `Regexp.Expand` template rules, and a bounded cache of
- * compiled patterns (Teleport keeps an LRU of 1000 in lib/utils/replace.go, `exprCache`).
+ * Go regular expressions (what Teleport's `^…$` label values, label expressions and
+ * `regexp.replace` are written in) on re2js, which implements Go's RE2 syntax (`regexp/syntax`)
+ * with linear-time matching: no backtracking blow-up, though the cost per character grows with the
+ * compiled program (label-selector.ts bounds it for patterns clients send). This module adds only
+ * what re2js does not do the Go way: `ReplaceAllString` with Go's `Regexp.Expand` template rules,
+ * and a bounded cache of compiled patterns (Teleport keeps an LRU of 1000 in lib/utils/replace.go,
+ * `exprCache`).
  */
 import {RE2JS, RE2JSException} from 're2js'
 import {BadParameterError} from '../errors.js'
