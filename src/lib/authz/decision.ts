@@ -1,6 +1,6 @@
 /**
- * The issuance decision (teleport.md §2-3; Teleport's IssueWorkloadIdentity and
- * IssueWorkloadIdentities before signing), pure: rule access on `workload_identity` → label
+ * The issuance decision (Teleport's IssueWorkloadIdentity and IssueWorkloadIdentities before signing,
+ * lib/auth/machineid/workloadidentityv1/issuer_service.go and decision.go), pure: rule access on `workload_identity` → label
  * allow/deny → rules → templates → SPIFFE ID `spiffe://<trust domain><rendered path>`.
  *
  * Refusals: AccessDeniedError for RBAC and for `no matching rule found`; BadParameterError for
@@ -12,7 +12,8 @@ import type {JsonObject, Role, WorkloadIdentity} from '../resources/types.js'
 import {SpiffeId, type TrustDomain} from '../spiffe/id.js'
 import type {Attributes} from './attributes.js'
 import {evaluateWorkloadIdentity, type RenderedIdentity, type RenderedSubject} from './evaluation.js'
-import {matchLabels, type LabelSelector} from './labels.js'
+import {compileSelector} from './label-selector.js'
+import type {LabelSelector} from './labels.js'
 import {checkRuleAccess, checkWorkloadIdentityLabels, WORKLOAD_IDENTITY_KIND, type LabelCheckOptions} from './rbac.js'
 import {maxTtlsMs} from './ttl.js'
 import {wrapError} from './wrap.js'
@@ -69,7 +70,7 @@ export function decideIssuance(input: DecideIssuanceInput): IssuanceDecision {
 /**
  * Issue-by-labels: read+list on `workload_identity`, then every workload identity (by name) that
  * the roles permit, that matches `selectors`, and whose rules and templates pass; the others are
- * skipped silently. More than 10 is refused.
+ * skipped silently. More than 10 is refused, as is a selector over our limits (label-selector.ts).
  */
 export function selectByLabels(
   wis: readonly WorkloadIdentity[],
@@ -80,13 +81,15 @@ export function selectByLabels(
   options: DecisionOptions = {},
 ): IssuanceDecision[] {
   if (Object.keys(selectors).length === 0) throw new BadParameterError('label_selectors: at least one label selector must be specified')
+  // Checked and compiled before any matching: the selector is client input (label-selector.ts).
+  const selector = compileSelector(selectors)
   const verbs = ['read', 'list']
   requireRuleAccess(roles, verbs)
   const permitted = [...wis]
     .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0))
     .filter((wi) => permits(roles, wi, labelOptions(attrs, verbs, options)))
   const passing: Array<{wi: WorkloadIdentity; rendered: RenderedIdentity}> = []
-  for (const wi of permitted.filter((w) => matchLabels(selectors, w.metadata.labels ?? {}).matched)) {
+  for (const wi of permitted.filter((w) => selector.match(w.metadata.labels ?? {}).matched)) {
     const evaluation = evaluateWorkloadIdentity(wi, attrs)
     if (evaluation.ok) passing.push({wi, rendered: evaluation.rendered})
     if (passing.length > MAX_IDENTITIES_PER_REQUEST) {

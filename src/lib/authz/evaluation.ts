@@ -1,5 +1,5 @@
 /**
- * Teleport's `decide` for one workload identity (teleport.md §2 "Issuance decision"): rules, then
+ * Teleport's `decide` for one workload identity (lib/auth/machineid/workloadidentityv1/decision.go): rules, then
  * templates — id, hint, each X.509 DNS SAN (which must then be a valid DNS name), the subject
  * template fields, every string of the JWT extra claims. The first failure is the reason, wrapped
  * with where it happened (`attributes did not pass rule evaluation`, `templating spec.spiffe.id`).
@@ -8,7 +8,6 @@ import {BadParameterError, SvidkitError} from '../errors.js'
 import type {JsonObject, WorkloadIdentity} from '../resources/types.js'
 import type {Attributes} from './attributes.js'
 import {evaluateRules} from './conditions.js'
-import {goQuote} from './go-format.js'
 import {renderTemplate, templateExtraClaims} from './template.js'
 import {wrapError} from './wrap.js'
 
@@ -61,7 +60,7 @@ function renderIdentity(wi: WorkloadIdentity, attrs: Attributes): RenderedIdenti
   const dnsSans = (spiffe.x509?.dns_sans ?? []).map((san, i) => {
     const rendered = render(san, attrs, `spec.spiffe.x509.dns_sans[${i}]`)
     if (!isValidHostname(rendered)) {
-      throw new BadParameterError(`templating spec.spiffe.x509.dns_sans[${i}] resulted in an invalid DNS name ${goQuote(rendered)}`)
+      throw new BadParameterError(`templating spec.spiffe.x509.dns_sans[${i}] resulted in an invalid DNS name ${JSON.stringify(rendered)}`)
     }
     return rendered
   })

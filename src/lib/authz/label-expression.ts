@@ -6,7 +6,6 @@
  * A missing label reads as "".
  */
 import {BadParameterError, SvidkitError} from '../errors.js'
-import {goQuote} from './go-format.js'
 import {matchLabelValue, type Labels} from './labels.js'
 import {build, type Dialect} from './expression/builder.js'
 import {ExpressionError, withContext} from './expression/errors.js'
@@ -46,7 +45,7 @@ const dialect: Dialect<LabelExpressionEnv> = {
     'contains_all': fixed([T.stringList, T.stringList], T.bool, ([l, items]) =>
       list(items).length > 0 && list(items).every((i) => list(l).includes(i))),
     'regexp.match': fixed([T.stringList, T.string], T.bool, ([l, re]) =>
-      withContext(`invalid regular expression ${goQuote(re as string)}`, () => list(l).some((s) => matchesExpression(s, re as string)))),
+      withContext(`invalid regular expression ${JSON.stringify(re)}`, () => list(l).some((s) => matchesExpression(s, re as string)))),
     'regexp.replace': fixed([T.stringList, T.string, T.string], T.stringList, ([l, p, r]) => regexpReplaceList(list(l), p as string, r as string)),
     'email.local': fixed([T.stringList], T.stringList, ([l]) => emailLocalList(list(l))),
     'strings.upper': fixed([T.stringList], T.stringList, ([l]) => list(l).map((s) => goMapCase(s, true))),
@@ -74,7 +73,7 @@ function parseLabelExpression(source: string): Evaluate<LabelExpressionEnv> {
 export function matchLabelExpression(source: string, env: LabelExpressionEnv): boolean {
   try {
     const evaluator = parseLabelExpression(source)
-    return withContext(`evaluating label expression ${goQuote(source)}`, () => evaluator(env)) as boolean
+    return withContext(`evaluating label expression ${JSON.stringify(source)}`, () => evaluator(env)) as boolean
   } catch (err) {
     const converted = err instanceof SvidkitError ? err : toSvidkitError(err)
     throw converted

@@ -6,11 +6,13 @@
  * sending one.
  */
 import type {WorkloadAttrs} from '../authz/attributes.js'
+import {compileSelector} from '../authz/label-selector.js'
 import type {
   IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, TrustDomainAuthorities, WorkloadIdentitySelector, X509SvidCredential,
   JwtPublicKey,
 } from '../issuance/contract.js'
 import {FieldReader} from '../document/fields.js'
+import {BadParameterError} from '../errors.js'
 import {fail, isPlainObject} from '../document/place.js'
 import {parseWorkloadAttrs} from './attrs.js'
 import {readBody, readBytes, readBytesList, readDate, readStringListMap, type JsonRecord} from './reader.js'
@@ -43,6 +45,13 @@ function parseSelector(r: FieldReader): WorkloadIdentitySelector {
   if (name !== undefined) return {name}
   const labels = readStringListMap(s, 'labels')
   if (Object.keys(labels).length === 0) fail(s.at('labels'), 'must map at least one label to a list of values')
+  // The values are patterns the server will run: refuse oversized or too complex ones here, by field name.
+  try {
+    compileSelector(labels, s.at('labels').path)
+  } catch (err) {
+    if (err instanceof BadParameterError) fail({loc: s.place.loc, path: ''}, err.message, err)
+    throw err
+  }
   return {labels}
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {BadParameterError} from '../../../src/lib/errors.js'
 import {globToRegexp, matchLabels, matchLabelValue, type LabelSelector} from '../../../src/lib/authz/labels.js'
-import {GoRegexp} from '../../../src/lib/authz/regexp/go-regexp.js'
+import {compileSelector} from '../../../src/lib/authz/label-selector.js'
 
 describe('matchLabels', () => {
   const labels = {env: 'prod', team: 'infra-eu', 'app.io/name': 'web.1', empty: ''}
@@ -66,8 +66,8 @@ describe('globToRegexp', () => {
   for (const [glob, re] of cases) it(`${glob} → ${re}`, () => assert.equal(globToRegexp(glob), re))
 })
 
-describe('glob matching without backtracking', () => {
-  it('agrees with the regular expression Teleport compiles, on many random globs and values', () => {
+describe('glob and regexp matching', () => {
+  it('a selector compiled per request agrees with the cached matcher, on many random globs and values', () => {
     let seed = 42
     const rand = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2147483648
@@ -75,20 +75,29 @@ describe('glob matching without backtracking', () => {
     }
     const pick = (alphabet: string, max: number): string => Array.from({length: rand(max + 1)}, () => alphabet[rand(alphabet.length)]).join('')
     for (let i = 0; i < 3000; i++) {
-      const glob = pick('ab*.', 6)
-      const value = pick('ab.', 7)
-      const viaRegex = GoRegexp.compile(`^${globToRegexp(glob)}$`).matchString(value)
-      assert.equal(matchLabelValue(value, glob), viaRegex, `glob ${JSON.stringify(glob)} on ${JSON.stringify(value)}`)
+      const selector = {k: [pick('ab*.\n', 6)]}
+      const value = pick('ab.\n', 7)
+      assert.deepEqual(compileSelector(selector).match({k: value}), matchLabels(selector, {k: value}), `${JSON.stringify(selector)} on ${JSON.stringify(value)}`)
     }
   })
 
   it('a star never spans a newline (Go .* semantics)', () => {
     assert.equal(matchLabelValue('a\nb', 'a*b'), false)
     assert.equal(matchLabelValue('a\nb', 'a\nb'), true)
+    assert.equal(compileSelector({k: ['a*b']}).match({k: 'a\nb'}).matched, false)
+    assert.equal(compileSelector({k: ['a\nb']}).match({k: 'a\nb'}).matched, true)
   })
 
-  it('a pathological client-supplied glob is answered (no catastrophic backtracking)', () => {
+  it('a pathological glob is answered (no catastrophic backtracking)', () => {
     assert.equal(matchLabelValue('a'.repeat(20000), `${'*a'.repeat(40)}*b`), false)
     assert.equal(matchLabelValue('a'.repeat(20000) + 'b', `${'*a'.repeat(40)}*b`), true)
+  })
+
+  it('role regexps Go accepts, which a backtracking engine could not run safely, match as Go does', () => {
+    const long = `${'a'.repeat(100_000)}!`
+    assert.deepEqual(matchLabels({env: ['^(a+)+$']}, {env: 'aaa'}), {matched: true, reason: 'matched'})
+    assert.equal(matchLabels({env: ['^(a+)+$']}, {env: long}).matched, false)
+    assert.deepEqual(matchLabels({env: ['^\\pL+$']}, {env: 'prodé'}), {matched: true, reason: 'matched'})
+    assert.equal(matchLabels({env: ['^\\pL+$']}, {env: long}).matched, false)
   })
 })

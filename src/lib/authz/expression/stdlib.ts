@@ -6,9 +6,8 @@
  * `.contains_any`, `.contains_all`, `.isempty`. (`dict`, `pair`, `put`, `add_values` and the time
  * functions are not provided: they work on values workload identity attributes never produce.)
  */
-import {goQuote} from '../go-format.js'
-import {GoRegexp} from '../regexp/go-regexp.js'
-import {GoRegexpError} from '../regexp/errors.js'
+import {BadParameterError} from '../../errors.js'
+import {GoRegexp} from '../go-regexp.js'
 import {ExpressionError} from './errors.js'
 import {fixed, variadic, type FunctionSpec} from './functions.js'
 import {Option, StringSet, T, goTypeOf, type Value} from './values.js'
@@ -59,7 +58,7 @@ function emailLocal(email: string): string {
   const at = address.lastIndexOf('@')
   if (at <= 0 || at === address.length - 1 || /\s/.test(address)) {
     const reason = at < 0 ? 'mail: missing @ in addr-spec' : 'mail: no address'
-    throw new ExpressionError(`failed to parse "email.local" argument ${goQuote(email)}: ${reason}`)
+    throw new ExpressionError(`failed to parse "email.local" argument ${JSON.stringify(email)}: ${reason}`)
   }
   return address.slice(0, at)
 }
@@ -70,8 +69,9 @@ export function regexpReplaceList(inputs: readonly string[], pattern: string, re
   try {
     re = GoRegexp.compile(pattern)
   } catch (err) {
-    if (!(err instanceof GoRegexpError)) throw err
-    throw new ExpressionError(`invalid regexp ${goQuote(pattern)}: failed to parse regexp ${goQuote(pattern)}: ${err.message}`)
+    if (!(err instanceof BadParameterError)) throw err
+    const quoted = JSON.stringify(pattern)
+    throw new ExpressionError(`invalid regexp ${quoted}: failed to parse regexp ${quoted}: ${err.message}`)
   }
   const out = inputs.filter((s) => re.matchString(s)).map((s) => re.replaceAllString(s, replacement))
   return out.filter((s) => s !== '')

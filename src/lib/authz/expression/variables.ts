@@ -10,7 +10,6 @@
 import type {Attributes} from '../attributes.js'
 import {ATTRS_SCHEMA, type FieldKind, type MessageSchema} from '../attribute-schema.js'
 import {readMap, readScalar, readTrait, resolveMessage} from '../attribute-values.js'
-import {goQuote} from '../go-format.js'
 import {ExpressionError} from './errors.js'
 import {expr, type Built} from './typed.js'
 import {StringSet, T, Uint64, type TypeName, type Value} from './values.js'
@@ -64,7 +63,7 @@ function mapVariable(ancestors: readonly string[], field: string): Built<AttrsEn
     get: (env, key) => {
       const map = readMap(messageOf(env, ancestors), field)
       const value = map[key]
-      if (value === undefined) throw new ExpressionError(`no value for key: ${goQuote(key)}`)
+      if (value === undefined) throw new ExpressionError(`no value for key: ${JSON.stringify(key)}`)
       return value
     },
   }
@@ -82,7 +81,7 @@ const traitsAsString: Built<AttrsEnv> = {
   get: (env, key): Value => {
     const values = readTrait(env.attrs, key)
     if (values.length === 1) return values[0] as string
-    if (values.length === 0) throw new ExpressionError(`no value for trait: ${goQuote(key)}`)
+    if (values.length === 0) throw new ExpressionError(`no value for trait: ${JSON.stringify(key)}`)
     throw new ExpressionError(`trait \`${key}\` has multiple values (${values.join(', ')}), only single-value traits may be used in a template`)
   },
 }
