@@ -39,7 +39,10 @@ function runSlice(op: () => void, into: Tally): void {
 
 /** One round of a pair: ops/s for each side, measured interleaved. */
 function round(ours: () => void, raw: () => void): {ours: number; raw: number} {
-  for (let i = 0; i < 20; i++) (ours(), raw()) // warm up JIT and caches
+  for (let i = 0; i < 20; i++) { // warm up JIT and caches
+    ours()
+    raw()
+  }
   const a: Tally = {ops: 0, ns: 0n}
   const b: Tally = {ops: 0, ns: 0n}
   for (let i = 0; i < SLICES; i++) {

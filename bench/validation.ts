@@ -42,7 +42,10 @@ async function runSlice(op: () => unknown, into: Tally): Promise<void> {
 
 /** One round: ops/s for each side, measured interleaved. */
 async function round(ours: () => unknown, raw: () => unknown): Promise<{ours: number; raw: number}> {
-  for (let i = 0; i < 50; i++) (await ours(), raw()) // warm up JIT, key caches
+  for (let i = 0; i < 50; i++) { // warm up JIT, key caches
+    await ours()
+    raw()
+  }
   const a: Tally = {ops: 0, ns: 0n}
   const b: Tally = {ops: 0, ns: 0n}
   for (let i = 0; i < SLICES; i++) {

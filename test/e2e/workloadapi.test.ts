@@ -82,9 +82,11 @@ function header(grpc: typeof Grpc, value = 'true'): Grpc.Metadata {
   return md
 }
 
+type AnyFunction = (...args: unknown[]) => unknown
+
 function unaryCall(client: Raw, method: string, request: object, md: Grpc.Metadata): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    (client[method] as Function).call(client, request, md, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)))
+    (client[method] as AnyFunction).call(client, request, md, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)))
   })
 }
 
@@ -168,7 +170,7 @@ describe('Workload API over a Unix socket', () => {
       await assert.rejects(unaryCall(client, 'FetchJWTSVID', {audience: ['a']}, new grpc.Metadata()), missing)
       await assert.rejects(unaryCall(client, 'FetchJWTSVID', {audience: ['a']}, header(grpc, 'TRUE')), missing)
       await assert.rejects(unaryCall(client, 'ValidateJWTSVID', {audience: 'a', svid: 'x'}, new grpc.Metadata()), missing)
-      const stream = collect((client.FetchX509SVID as Function).call(client, {}, new grpc.Metadata()) as Grpc.ClientReadableStream<unknown>)
+      const stream = collect((client.FetchX509SVID as AnyFunction).call(client, {}, new grpc.Metadata()) as Grpc.ClientReadableStream<unknown>)
       missing(await stream.end)
     } finally {
       client.close()
@@ -201,8 +203,8 @@ describe('Workload API over a Unix socket', () => {
   it('pushes a rotation to FetchX509SVID and FetchX509Bundles streams that are already open', async () => {
     const {client, grpc} = await rawClient(server.address)
     try {
-      const svids = collect((client.FetchX509SVID as Function).call(client, {}, header(grpc)) as Grpc.ClientReadableStream<X509SvidResponse>)
-      const bundles = collect((client.FetchX509Bundles as Function).call(client, {}, header(grpc)) as Grpc.ClientReadableStream<X509BundlesResponse>)
+      const svids = collect((client.FetchX509SVID as AnyFunction).call(client, {}, header(grpc)) as Grpc.ClientReadableStream<X509SvidResponse>)
+      const bundles = collect((client.FetchX509Bundles as AnyFunction).call(client, {}, header(grpc)) as Grpc.ClientReadableStream<X509BundlesResponse>)
       const firstSvid = await svids.next(1)
       const firstBundles = await bundles.next(1)
       assert.deepEqual(Object.keys(firstBundles.bundles), ['spiffe://example.org'])
@@ -246,7 +248,7 @@ describe('Workload API over a Unix socket', () => {
   it('answers the WIT RPCs with Unimplemented', async () => {
     const {client, grpc} = await rawClient(server.address)
     try {
-      const wit = collect((client.FetchWITSVID as Function).call(client, {}, header(grpc)) as Grpc.ClientReadableStream<unknown>)
+      const wit = collect((client.FetchWITSVID as AnyFunction).call(client, {}, header(grpc)) as Grpc.ClientReadableStream<unknown>)
       grpcError(12, 'fetching WIT-SVIDs is not implemented')(await wit.end)
     } finally {
       client.close()

@@ -53,7 +53,6 @@ function checkTtl(ttlMs: number): void {
 }
 
 function checkIa5(kind: string, value: string): void {
-  // eslint-disable-next-line no-control-regex
   if (value === '' || !/^[\x21-\x7e]+$/.test(value)) throw new BadParameterError(`invalid ${kind} SAN ${JSON.stringify(value)}`)
 }
 

@@ -36,7 +36,7 @@ function validateLeaf(leaf: CertFields): SpiffeId {
   try {
     id = idFromCert(leaf)
   } catch (err) {
-    throw new Error(`cannot get leaf certificate SPIFFE ID: ${(err as Error).message}`)
+    throw new Error(`cannot get leaf certificate SPIFFE ID: ${(err as Error).message}`, {cause: err})
   }
   if (id.isRoot()) throw new Error('leaf certificate SPIFFE ID must have a non-root path')
   if (leaf.isCA) throw new Error('leaf certificate must not have CA flag set to true')
