@@ -30,11 +30,11 @@ function roleRules(role: Role): string {
   return (role.spec.allow?.rules ?? []).map((r) => `${r.resources.join(',')}:${r.verbs.join(',')}`).join(' ') || '-'
 }
 
-export function tokenRows(tokens: readonly ProvisionToken[]): string[][] {
+function tokenRows(tokens: readonly ProvisionToken[]): string[][] {
   return tokens.map((t) => [t.metadata.name, t.spec.roles.join(','), labelsText(t.metadata.labels), expiryText(t.metadata.expires)])
 }
 
-export const TOKEN_HEADERS = ['Token', 'Type', 'Labels', 'Expiry Time (UTC)']
+const TOKEN_HEADERS = ['Token', 'Type', 'Labels', 'Expiry Time (UTC)']
 
 function labelsText(labels: Readonly<Record<string, string>> | undefined): string {
   return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')
@@ -49,7 +49,7 @@ function expiryText(expires: string | undefined): string {
   return `${pad(d.getUTCDate())} ${month} ${pad(d.getUTCFullYear() % 100)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`
 }
 
-/** Per-kind text tables, sorted by name (teleport.md §1 "text"). */
+/** Per-kind text tables, sorted by name (the text collections of Teleport's tool/tctl/common/collection.go). */
 export function resourcesTable(kind: ResourceKind, resources: readonly Resource[]): string {
   const sorted = [...resources].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
   switch (kind) {
@@ -64,6 +64,15 @@ export function resourcesTable(kind: ResourceKind, resources: readonly Resource[
   }
 }
 
-export function botsTable(bots: readonly Bot[]): string {
+export function botsText(bots: readonly Bot[]): string {
+  if (bots.length === 0) return 'No bots found\n'
   return renderTable(['Bot', 'User', 'Roles'], bots.map((b) => [b.metadata.name, b.status?.user_name ?? '', b.spec.roles.join(',')]))
+}
+
+export function tokensText(tokens: readonly ProvisionToken[]): string {
+  return tokens.length === 0 ? 'No active tokens found.\n' : renderTable(TOKEN_HEADERS, tokenRows(tokens))
+}
+
+export function createdText(outcomes: readonly CreateOutcome[]): string {
+  return outcomes.map((o) => createdMessage(o) + '\n').join('')
 }
