@@ -30,12 +30,14 @@ export function hoistGlobalFlags(argv: readonly string[]): string[] {
  * Runs one command line to its exit code: what the binaries do, and what the in-process command
  * tests call, so both see the same output and the same codes. Commands report their own errors
  * (base.ts) and end in an ExitError carrying the code; anything else failed before a command ran
- * (an unknown command, a config that does not load) and is reported here the same way.
+ * (an unknown command, a config that does not load) and is reported here the same way. The oclif
+ * root is loaded from its package.json on each call, as each process does: a Config object reused
+ * across runs loses subcommands after some help pages.
  */
-export async function runCli(bin: string, argv: readonly string[], config: string | import('@oclif/core').Config): Promise<number> {
+export async function runCli(bin: string, argv: readonly string[], rootPackageJson: string): Promise<number> {
   const [{run, Errors}, {EXIT_OK, reportError, wantsDebug}] = await Promise.all([import('@oclif/core'), import('./report-error.js')])
   try {
-    await run(hoistGlobalFlags(argv), config)
+    await run(hoistGlobalFlags(argv), rootPackageJson)
     return EXIT_OK
   } catch (err) {
     if (err instanceof Errors.ExitError) return err.oclif.exit ?? 1

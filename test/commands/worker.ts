@@ -35,11 +35,7 @@ function setEnv(values: CommandRequest['env']): void {
   }
 }
 
-/**
- * The oclif root is loaded afresh for each run, as each run of a binary does: a Config reused
- * across runs loses subcommands after some help pages (`tbot start --help`, then
- * `tbot start workload-identity-api --help` is "not found"), and loading it costs milliseconds.
- */
+/** The oclif root is loaded afresh for each run (runCli says why); it costs milliseconds. */
 async function runOne(request: CommandRequest): Promise<CommandReply> {
   const saved = Object.fromEntries(Object.keys(request.env).map((k) => [k, process.env[k]]))
   setEnv(request.env)
