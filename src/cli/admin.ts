@@ -6,6 +6,7 @@
 import {Flags} from '@oclif/core'
 import type {AdminApi} from '../lib/backend/admin-api.js'
 import {DATA_DIR_ENV, resolveDataDir} from '../lib/backend/local/data-dir.js'
+import {UsageError} from './report-error.js'
 
 export const dataDirFlag = Flags.string({
   description: `Data directory of the local backend (default: $${DATA_DIR_ENV}, else $XDG_DATA_HOME/svidkit).`,
@@ -29,12 +30,6 @@ export const remoteFlags = {
 
 export const adminFlags = {'data-dir': dataDirFlag, ...remoteFlags}
 
-export const formatFlag = Flags.string({
-  description: 'Output format.',
-  options: ['text', 'json', 'yaml'],
-  default: 'text',
-})
-
 export interface AdminFlags {
   readonly 'data-dir'?: string
   readonly 'auth-server'?: string
@@ -46,12 +41,14 @@ export interface OpenedAdmin extends AdminApi {
   readonly clusterName: string
 }
 
+/** For commands that work on the data directory only: --auth-server (or its env var) is a usage error. */
+export function refuseAuthServer(flags: AdminFlags, message: string): void {
+  if (flags['auth-server'] !== undefined) throw new UsageError(message)
+}
+
 /** The local backend itself, for what only the cluster's own host can do (issue as admin, export keys' public parts). */
 export async function openLocal(flags: AdminFlags, version: string): Promise<import('../lib/backend/local/backend.js').LocalBackend> {
-  if (flags['auth-server'] !== undefined) {
-    const {BadParameterError} = await import('../lib/errors.js')
-    throw new BadParameterError('this command needs the cluster\'s data directory and cannot run against --auth-server')
-  }
+  refuseAuthServer(flags, 'this command needs the cluster\'s data directory and cannot run against --auth-server')
   const {LocalBackend} = await import('../lib/backend/local/backend.js')
   return LocalBackend.open({dataDir: resolveDataDir(flags['data-dir']), version})
 }

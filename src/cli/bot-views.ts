@@ -1,19 +1,45 @@
-/** Text for `tctl bots add` and `tctl tokens add` (teleport.md §4), adapted to our tbot's flags. */
+/**
+ * Results and text of `tctl bots add` and `tctl tokens add` (Teleport's tool/tctl/common/bots_command.go
+ * and token_command.go), adapted to our tbot's flags.
+ */
 import type {AddBotResult} from '../lib/backend/admin-api.js'
 import type {ProvisionToken} from '../lib/resources/types.js'
+import {withMachineForm, type WithMachineForm} from './output.js'
 
-function minutesLeft(token: ProvisionToken, now: Date): number {
-  return token.metadata.expires ? Math.floor((Date.parse(token.metadata.expires) - now.getTime()) / 60_000) : 0
+/** `--format json` of `tctl bots add`, Teleport's fields: token_ttl in nanoseconds, as Go's time.Duration. */
+export interface BotAddedJson {
+  readonly user_name: string
+  readonly role_name: string
+  readonly token_id: string
+  readonly token_ttl: number
 }
 
-export interface StartHint {
-  /** `--data-dir=DIR` for the local backend, `--auth-server=ADDR` for a server. */
-  readonly where: string
+/** What `tbot start` needs to reach this cluster: `--data-dir=DIR`, or `--auth-server=ADDR --ca-pin=…`. */
+interface StartHint {
+  readonly startWith: string
 }
 
-export function botAddedText(result: AddBotResult, hint: StartHint, now: Date): string {
-  const token = result.token.metadata.name
-  const minutes = minutesLeft(result.token, now)
+export type BotAdded = WithMachineForm<BotAddedJson & StartHint, BotAddedJson>
+export type TokenAdded = WithMachineForm<{readonly token: ProvisionToken; readonly startWith: string; readonly at: Date}, ProvisionToken>
+
+export function botAdded(result: AddBotResult, startWith: string, now: Date): BotAdded {
+  const expires = result.token.metadata.expires ? Date.parse(result.token.metadata.expires) : now.getTime()
+  const json: BotAddedJson = {
+    user_name: result.bot.status?.user_name ?? '',
+    role_name: result.bot.status?.role_name ?? '',
+    token_id: result.token.metadata.name,
+    token_ttl: Math.max(0, expires - now.getTime()) * 1_000_000,
+  }
+  return withMachineForm({...json, startWith}, json)
+}
+
+export function tokenAdded(token: ProvisionToken, startWith: string, now: Date): TokenAdded {
+  return withMachineForm({token, startWith, at: now}, token)
+}
+
+export function botAddedText(added: BotAdded): string {
+  const token = added.token_id
+  const minutes = Math.floor(added.token_ttl / 1_000_000 / 60_000)
   return [
     `The bot token: ${token}`,
     ...(minutes > 0 ? [`This token will expire in ${minutes} minutes.`] : []),
@@ -21,7 +47,7 @@ export function botAddedText(result: AddBotResult, hint: StartHint, now: Date): 
     'Run this to start the bot and keep an X.509-SVID fresh on disk:',
     '',
     '> tbot start workload-identity-x509 \\',
-    `   ${hint.where} \\`,
+    `   ${added.startWith} \\`,
     `   --token=${token} \\`,
     '   --destination=./svids \\',
     '   --name-selector=<workload identity name>',
@@ -35,26 +61,15 @@ export function botAddedText(result: AddBotResult, hint: StartHint, now: Date): 
   ].join('\n')
 }
 
-/** Hidden `--format json` of `tctl bots add`: token_ttl in nanoseconds, as Go's time.Duration. */
-export function botAddedJson(result: AddBotResult, now: Date): Record<string, string | number> {
-  const expires = result.token.metadata.expires ? Date.parse(result.token.metadata.expires) : now.getTime()
-  return {
-    user_name: result.bot.status?.user_name ?? '',
-    role_name: result.bot.status?.role_name ?? '',
-    token_id: result.token.metadata.name,
-    token_ttl: Math.max(0, expires - now.getTime()) * 1_000_000,
-  }
-}
-
-export function tokenAddedText(token: ProvisionToken, hint: StartHint, now: Date): string {
-  const minutes = minutesLeft(token, now)
+export function tokenAddedText({token, startWith, at}: TokenAdded): string {
+  const minutes = token.metadata.expires ? Math.floor((Date.parse(token.metadata.expires) - at.getTime()) / 60_000) : 0
   return [
     `The invite token: ${token.metadata.name}`,
     `This token will expire in ${minutes} minutes.`,
     '',
     `Use it with "tctl bots add ${token.spec.bot_name ?? 'NAME'} --token=${token.metadata.name}" or directly:`,
     '',
-    `> tbot start workload-identity-x509 ${hint.where} --token=${token.metadata.name} --destination=./svids --name-selector=NAME`,
+    `> tbot start workload-identity-x509 ${startWith} --token=${token.metadata.name} --destination=./svids --name-selector=NAME`,
     '',
   ].join('\n')
 }

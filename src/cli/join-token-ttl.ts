@@ -3,11 +3,10 @@
  * join token's life (lib/resources/token.ts). Anything else is a usage error (exit 2), caught before
  * the cluster is reached; the backends check the same rule for callers of the API.
  */
-import {Errors} from '@oclif/core'
 import {parseDuration} from '../lib/duration.js'
 import {isSvidkitError} from '../lib/errors.js'
 import {joinTokenTtlProblem} from '../lib/resources/token.js'
-import {EXIT_USAGE} from './base.js'
+import {UsageError} from './report-error.js'
 
 /** Milliseconds, or undefined when the flag is absent (the command's default applies). */
 export function joinTokenTtlMs(text: string | undefined): number | undefined {
@@ -16,14 +15,10 @@ export function joinTokenTtlMs(text: string | undefined): number | undefined {
   try {
     ttlMs = parseDuration(text)
   } catch (err) {
-    if (isSvidkitError(err)) throw usageError(`--ttl: ${err.message}`)
+    if (isSvidkitError(err)) throw new UsageError(`--ttl: ${err.message}`)
     throw err
   }
   const problem = joinTokenTtlProblem(ttlMs)
-  if (problem !== undefined) throw usageError(`--ttl: ${problem}`)
+  if (problem !== undefined) throw new UsageError(`--ttl: ${problem}`)
   return ttlMs
-}
-
-function usageError(message: string): Errors.CLIError {
-  return new Errors.CLIError(message, {exit: EXIT_USAGE})
 }

@@ -1,16 +1,12 @@
 /**
  * Output for humans and scripts. Text tables look like Teleport's asciitable (header, a dashed rule,
- * rows; no borders), drawn with cli-table3. Colour only on a TTY and never with NO_COLOR.
+ * rows; no borders), drawn with cli-table3; the header is bold where standard output takes colour
+ * (colors.ts). JSON and YAML are the machine forms every command derives from its result (base.ts).
  */
 import Table from 'cli-table3'
+import {stdout} from './colors.js'
 
 export type OutputFormat = 'text' | 'json' | 'yaml'
-
-export function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true
-  return stream.isTTY === true
-}
 
 const BORDERLESS = {
   top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
@@ -20,7 +16,9 @@ const BORDERLESS = {
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const table = new Table({chars: BORDERLESS, style: {head: [], border: [], 'padding-left': 0, 'padding-right': 0}})
-  table.push([...headers], widths.map((w) => '-'.repeat(w)), ...rows.map((r) => [...r]))
+  // cli-table3 measures cells without their escape codes, so a coloured header keeps its width.
+  const bold = stdout().bold
+  table.push(headers.map((h) => bold(h)), widths.map((w) => '-'.repeat(w)), ...rows.map((r) => [...r]))
   return table.toString().split('\n').map((line) => line.trimEnd()).join('\n') + '\n'
 }
 
@@ -41,4 +39,23 @@ export async function toYamlDocuments(values: readonly unknown[]): Promise<strin
 
 export function toJson(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n'
+}
+
+/**
+ * The machine form of a command's result: JSON as JSON.stringify gives it (a result narrower for
+ * machines than for its text view says so with toJSON), YAML from that same JSON value, one
+ * document per element when it is a list.
+ */
+export async function machineText(result: unknown, format: 'json' | 'yaml'): Promise<string> {
+  if (format === 'json') return toJson(result)
+  const value: unknown = JSON.parse(JSON.stringify(result) ?? 'null')
+  return toYamlDocuments(Array.isArray(value) ? value : [value])
+}
+
+/** A result whose text view needs more than scripts get: `toJSON` gives the machine form (JSON.stringify's protocol). */
+export type WithMachineForm<T extends object, M> = T & {toJSON(): M}
+
+export function withMachineForm<T extends object, M>(value: T, machine: M): WithMachineForm<T, M> {
+  // Not enumerable: spreading or listing the result's fields does not pick it up.
+  return Object.defineProperty({...value}, 'toJSON', {value: () => machine, enumerable: false}) as WithMachineForm<T, M>
 }

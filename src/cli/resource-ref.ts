@@ -1,4 +1,4 @@
-/** `KIND[/NAME]` references as `tctl get` and `tctl rm` take them (teleport.md §1). */
+/** `KIND[/NAME]` references as `tctl get` and `tctl rm` take them (Teleport's tool/tctl/common/resource_command.go). */
 import {BadParameterError} from '../lib/errors.js'
 import {RESOURCE_KINDS, type ResourceKind} from '../lib/resources/types.js'
 

@@ -35,7 +35,7 @@ export function tokenRows(tokens: readonly ProvisionToken[], now = new Date()): 
   return tokens.map((t) => [t.metadata.name, t.spec.roles.join(','), labelsText(t.metadata.labels), expiryText(t.metadata.expires, now)])
 }
 
-export const TOKEN_HEADERS = ['Token', 'Type', 'Labels', 'Expiry Time (UTC)']
+const TOKEN_HEADERS = ['Token', 'Type', 'Labels', 'Expiry Time (UTC)']
 
 function labelsText(labels: Readonly<Record<string, string>> | undefined): string {
   return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')
@@ -71,6 +71,15 @@ export function resourcesTable(kind: ResourceKind, resources: readonly Resource[
   }
 }
 
-export function botsTable(bots: readonly Bot[]): string {
+export function botsText(bots: readonly Bot[]): string {
+  if (bots.length === 0) return 'No bots found\n'
   return renderTable(['Bot', 'User', 'Roles'], bots.map((b) => [b.metadata.name, b.status?.user_name ?? '', b.spec.roles.join(',')]))
+}
+
+export function tokensText(tokens: readonly ProvisionToken[]): string {
+  return tokens.length === 0 ? 'No active tokens found.\n' : renderTable(TOKEN_HEADERS, tokenRows(tokens))
+}
+
+export function createdText(outcomes: readonly CreateOutcome[]): string {
+  return outcomes.map((o) => createdMessage(o) + '\n').join('')
 }

@@ -26,7 +26,29 @@ export function hoistGlobalFlags(argv: readonly string[]): string[] {
   return [...argv.slice(i), ...hoisted]
 }
 
+/**
+ * Runs one command line to its exit code: what the binaries do, and what the in-process command
+ * tests call, so both see the same output and the same codes. Commands report their own errors
+ * (base.ts) and end in an ExitError carrying the code; anything else failed before a command ran
+ * (an unknown command, a config that does not load) and is reported here the same way. The oclif
+ * root is loaded from its package.json on each call, as each process does: a Config object reused
+ * across runs loses subcommands after some help pages.
+ */
+export async function runCli(bin: string, argv: readonly string[], rootPackageJson: string): Promise<number> {
+  const [{run, Errors}, {EXIT_OK, reportError, wantsDebug}] = await Promise.all([import('@oclif/core'), import('./report-error.js')])
+  try {
+    await run(hoistGlobalFlags(argv), rootPackageJson)
+    return EXIT_OK
+  } catch (err) {
+    if (err instanceof Errors.ExitError) return err.oclif.exit ?? 1
+    return reportError(err, {debug: wantsDebug(argv), usageOf: bin})
+  }
+}
+
+/** Entry for the bin shims: exit at once on failure, as oclif's own handler does (a lingering socket must not hold it). */
 export async function run(bin: string, binUrl: string): Promise<void> {
-  const {execute} = await import('@oclif/core')
-  await execute({dir: new URL(`../clis/${bin}/package.json`, binUrl).href, args: hoistGlobalFlags(process.argv.slice(2))})
+  const code = await runCli(bin, process.argv.slice(2), new URL(`../clis/${bin}/package.json`, binUrl).href)
+  if (code !== 0) process.exit(code)
+  const {flush} = await import('@oclif/core')
+  await flush()
 }

@@ -30,7 +30,12 @@ export interface StartInput {
   readonly flags: StartFlags
 }
 
-export async function runTbotStart(input: StartInput): Promise<void> {
+/** How the agent ran, once it has stopped; it reports on the way through its log (stderr), not at the end. */
+export interface AgentRun {
+  readonly oneshot: boolean
+}
+
+export async function runTbotStart(input: StartInput): Promise<AgentRun> {
   const [{buildTbotConfig}, {runAgent}, {connectTbot}, {workloadApiStarter}, {createLogger, parseLogFormat}, {resolveDataDir}] = await Promise.all([
     import('../lib/tbot/config/one-line.js'), import('../lib/tbot/agent.js'), import('../lib/tbot/connect.js'), import('../lib/tbot/workload-api.js'),
     import('../lib/log.js'), import('../lib/backend/local/data-dir.js'),
@@ -40,6 +45,7 @@ export async function runTbotStart(input: StartInput): Promise<void> {
   const log = createLogger({component: 'tbot', level: config.debug ? 'debug' : 'info', format: parseLogFormat(input.logFormat)})
   const connect = connectTbot(resolveDataDir(input.dataDir))
   await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter()})
+  return {oneshot: config.oneshot}
 }
 
 /** The shared flags as the config builder takes them (camelCase). */

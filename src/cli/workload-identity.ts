@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {BadParameterError} from '../lib/errors.js'
 import type {LocalBackend} from '../lib/backend/local/backend.js'
 import type {OutputServiceConfig, WorkloadIdentitySelector} from '../lib/tbot/config/types.js'
-import type {BotSession} from '../lib/issuance/contract.js'
+import type {BotSession, TrustBundle} from '../lib/issuance/contract.js'
 import {writeFileAtomic} from '../lib/storage/atomic.js'
 
 export interface IssueOptions {
@@ -18,8 +18,8 @@ export interface IssueOptions {
   readonly audiences?: readonly string[]
 }
 
-/** Issue as the admin and write the files tbot writes; returns the SPIFFE ID and expiry for the summary line. */
-export async function issueToDirectory(session: BotSession, o: IssueOptions): Promise<{spiffeId: string; expiresAt: Date}> {
+/** Issue as the admin and write the files tbot writes. */
+export async function issueToDirectory(session: BotSession, o: IssueOptions): Promise<Issued> {
   const [{createOutputService}, {discardLogger}] = await Promise.all([import('../lib/tbot/services.js'), import('../lib/log.js')])
   const common = {
     name: 'tctl', origin: '--output', selector: o.selector, credentialTtlMs: o.ttlMs, renewalIntervalMs: o.ttlMs,
@@ -31,7 +31,8 @@ export async function issueToDirectory(session: BotSession, o: IssueOptions): Pr
   const service = createOutputService(config, {log: discardLogger})
   await service.init()
   try {
-    return await service.generate(session, new AbortController().signal)
+    const {spiffeId, expiresAt} = await service.generate(session, new AbortController().signal)
+    return {svidType: o.audiences ? 'JWT' : 'X509', spiffeId, expiresAt, output: o.outputDir}
   } finally {
     await session.close()
   }
@@ -39,12 +40,31 @@ export async function issueToDirectory(session: BotSession, o: IssueOptions): Pr
 
 export type BundleFormat = 'pem' | 'jwks' | 'spiffe'
 
-export async function exportBundle(session: BotSession, format: BundleFormat): Promise<string> {
-  const bundle = await session.trustBundle()
-  await session.close()
+export async function exportBundle(session: BotSession): Promise<TrustBundle> {
+  try {
+    return await session.trustBundle()
+  } finally {
+    await session.close()
+  }
+}
+
+/** The bundle as `--format` asks: the CA certificates (PEM), the JWT keys (JWKS), or the SPIFFE bundle (JSON). */
+export async function bundleText(bundle: TrustBundle, format: string): Promise<string> {
   if (format === 'pem') return bundle.x509Pem
   const {spiffeBundleFromTrust} = await import('../lib/authority/trust.js')
   return JSON.stringify(format === 'jwks' ? {keys: bundle.jwtKeys} : spiffeBundleFromTrust(bundle), null, 2) + '\n'
+}
+
+/** What `issue-x509` and `issue-jwt` report: the identity issued, until when, and where it was written. */
+export interface Issued {
+  readonly svidType: 'X509' | 'JWT'
+  readonly spiffeId: string
+  readonly expiresAt: Date
+  readonly output: string
+}
+
+export function issuedText(r: Issued): string {
+  return `Issued ${r.svidType} SVID ${r.spiffeId}, expires ${r.expiresAt.toISOString()}, written to ${r.output}\n`
 }
 
 /**
@@ -52,7 +72,7 @@ export async function exportBundle(session: BotSession, format: BundleFormat): P
  * `<issuer>/...` by any static host. The issuer must be the one the cluster puts in `iss`, or
  * AWS would refuse every token, so a different one is refused here.
  */
-export async function exportOidc(backend: LocalBackend, outDir: string, issuer: string | undefined): Promise<string[]> {
+export async function exportOidc(backend: LocalBackend, outDir: string, issuer: string | undefined): Promise<{files: string[]}> {
   const {jwtJwks, oidcDiscovery} = await import('../lib/authority/trust.js')
   const authority = await backend.authority()
   if (issuer !== undefined && issuer.replace(/\/+$/, '') !== authority.issuer) {
@@ -66,5 +86,9 @@ export async function exportOidc(backend: LocalBackend, outDir: string, issuer: 
   const files = [join(outDir, '.well-known', 'openid-configuration'), join(outDir, 'jwt-jwks.json')]
   const bodies = [oidcDiscovery(authority.ca, authority.issuer), jwtJwks(authority.ca)]
   for (let i = 0; i < files.length; i++) await writeFileAtomic(files[i]!, JSON.stringify(bodies[i], null, 2) + '\n', {mode: 0o644})
-  return files
+  return {files}
+}
+
+export function wroteText({files}: {files: readonly string[]}): string {
+  return files.map((file) => `Wrote ${file}\n`).join('')
 }

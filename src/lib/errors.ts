@@ -20,7 +20,7 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS | SpiffeIdErrorCode
 
-/** go-spiffe's SPIFFE ID error categories (spec/spiffe.md §1.2), as codes. */
+/** go-spiffe's SPIFFE ID error categories (go-spiffe v2/spiffeid/errors.go), as codes. */
 export type SpiffeIdErrorCode =
   | 'SPIFFEID_EMPTY'
   | 'SPIFFEID_WRONG_SCHEME'
@@ -84,6 +84,13 @@ export class UnauthenticatedError extends SvidkitError {
 export class LimitExceededError extends SvidkitError {
   constructor(message: string) {
     super('LIMIT_EXCEEDED', message)
+  }
+}
+
+/** Asked of something that exists in Teleport's API but not here (gRPC Unimplemented, HTTP 501). */
+export class NotImplementedError extends SvidkitError {
+  constructor(message: string) {
+    super('NOT_IMPLEMENTED', message)
   }
 }
 
@@ -151,6 +158,7 @@ export function errorFromCode(code: string, message: string): SvidkitError {
     case 'ACCESS_DENIED': return new AccessDeniedError(message)
     case 'UNAUTHENTICATED': return new UnauthenticatedError(message)
     case 'LIMIT_EXCEEDED': return new LimitExceededError(message)
+    case 'NOT_IMPLEMENTED': return new NotImplementedError(message)
     case 'CONNECTION_PROBLEM': return new ConnectionProblemError(message)
     case 'CORRUPT_STATE': return new CorruptStateError(message)
     default:

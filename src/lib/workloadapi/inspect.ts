@@ -1,5 +1,5 @@
 /**
- * `tbot spiffe-inspect` (teleport.md §5, Teleport's tool/tbot/spiffe.go): fetch the X.509 context,
+ * `tbot spiffe-inspect` (Teleport's tool/tbot/spiffe.go): fetch the X.509 context,
  * JWT-SVIDs for one audience (each then validated by the server), and the JWT bundles, and report
  * them in Teleport's four sections. One fix over Teleport: "No JWT SVIDs received" is printed when
  * no JWT-SVID came back (Teleport tests the bundle count there).
@@ -111,8 +111,16 @@ function expiryLine(at: Date, now: Date): string {
   return `  - Expiry: ${formatGoTime(at)} (${formatGoDuration(at.getTime() - now.getTime())})`
 }
 
+/** How the validation verdicts are marked: as they are, or coloured by the caller. */
+export interface VerdictStyle {
+  pass(text: string): string
+  fail(text: string): string
+}
+
+const PLAIN: VerdictStyle = {pass: (text) => text, fail: (text) => text}
+
 /** Teleport's text output, line for line (with the JWT SVIDs emptiness check fixed). */
-export function formatInspectReport(report: InspectReport, now: Date): string {
+export function formatInspectReport(report: InspectReport, now: Date, style: VerdictStyle = PLAIN): string {
   const lines: string[] = ['# X509 SVIDs']
   if (report.x509_svids.length === 0) lines.push('No X509 SVIDs received, check your configuration')
   for (const svid of report.x509_svids) {
@@ -128,7 +136,7 @@ export function formatInspectReport(report: InspectReport, now: Date): string {
   for (const svid of report.jwt_svids) {
     lines.push(`- ${svid.spiffe_id}`, expiryLine(svid.expires_at, now), `  - Audiences: [${svid.audiences.join(' ')}]`,
       `  - Hint: ${svid.hint}`, `  - Value: ${svid.token}`,
-      svid.validation_error === '' ? '  - Validation: PASS' : `  - Validation: FAIL - ${svid.validation_error}`)
+      svid.validation_error === '' ? `  - Validation: ${style.pass('PASS')}` : `  - Validation: ${style.fail('FAIL')} - ${svid.validation_error}`)
   }
   lines.push('# JWT Bundles')
   if (report.jwt_bundles.length === 0) lines.push('No JWT trust bundles received, check your configuration')

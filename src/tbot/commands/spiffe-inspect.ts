@@ -1,10 +1,12 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../cli/base.js'
+import {BaseCommand, formatFlag} from '../../cli/base.js'
+import {inspectText} from '../../cli/inspect-view.js'
+import type {InspectReport} from '../../lib/workloadapi/inspect.js'
 
-export default class SpiffeInspect extends BaseCommand {
+export default class SpiffeInspect extends BaseCommand<InspectReport> {
   static override summary = 'Inspects a SPIFFE Workload API endpoint to ensure it is working correctly.'
   static override description = 'Fetches X.509 SVIDs and bundles, JWT SVIDs (validated by the endpoint) and JWT ' +
-    'bundles from a SPIFFE Workload API endpoint and prints them (teleport.md §5).'
+    'bundles from a SPIFFE Workload API endpoint and prints them.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --path unix:///opt/machine-id/workload.sock',
@@ -16,13 +18,13 @@ export default class SpiffeInspect extends BaseCommand {
       description: 'Path to the SPIFFE Workload API endpoint to test (default: $SPIFFE_ENDPOINT_SOCKET).',
     }),
     audience: Flags.string({description: 'Audience of the JWT SVIDs to request and validate.', default: 'example.com'}),
-    format: Flags.option({options: ['text', 'json'] as const, default: 'text' as const, description: 'Output format.'})(),
+    format: formatFlag(['text', 'json'], 'text'),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<InspectReport> {
     const {flags} = await this.parse(SpiffeInspect)
     // Heavy modules (grpc-js, proto-loader) load only when the command runs, never for --help.
-    const [{createLogger}, {WorkloadApiClient}, {SOCKET_ENV}, inspect] = await Promise.all([
+    const [{createLogger}, {WorkloadApiClient}, {SOCKET_ENV}, {inspectWorkloadApi}] = await Promise.all([
       import('../../lib/log.js'), import('../../lib/workloadapi/client.js'), import('../../lib/workloadapi/address.js'),
       import('../../lib/workloadapi/inspect.js'),
     ])
@@ -30,11 +32,13 @@ export default class SpiffeInspect extends BaseCommand {
     log.info('Inspecting SPIFFE Workload API Endpoint', {path: flags.path ?? process.env[SOCKET_ENV] ?? ''})
     const client = await WorkloadApiClient.create({address: flags.path, timeoutMs: 30_000})
     try {
-      const report = await inspect.inspectWorkloadApi(client, flags.audience, log)
-      if (flags.format === 'json') this.log(JSON.stringify(report, null, 2))
-      else process.stdout.write(inspect.formatInspectReport(report, new Date()))
+      return await inspectWorkloadApi(client, flags.audience, log)
     } finally {
       client.close()
     }
+  }
+
+  protected view(report: InspectReport): Promise<string> {
+    return inspectText(report, new Date())
   }
 }

@@ -1,17 +1,18 @@
-import {adminFlags, formatFlag, openAdmin} from '../../cli/admin.js'
-import {BaseCommand} from '../../cli/base.js'
+import {adminFlags, openAdmin} from '../../cli/admin.js'
+import {BaseCommand, formatFlag} from '../../cli/base.js'
 import {statusText} from '../../cli/status-view.js'
-import {toJson, toYamlDocuments} from '../../cli/output.js'
+import type {ClusterStatus} from '../../lib/backend/admin-api.js'
 
-export default class Status extends BaseCommand {
+export default class Status extends BaseCommand<ClusterStatus> {
   static override summary = 'Report cluster status: name, version, CA pin and resource counts.'
-  static override flags = {...adminFlags, format: formatFlag}
+  static override flags = {...adminFlags, format: formatFlag(['text', 'json', 'yaml'], 'text')}
 
-  async run(): Promise<void> {
+  async run(): Promise<ClusterStatus> {
     const {flags} = await this.parse(Status)
-    const status = await (await openAdmin(flags, this.config.version)).status()
-    if (flags.format === 'json') process.stdout.write(toJson(status))
-    else if (flags.format === 'yaml') process.stdout.write(await toYamlDocuments([status]))
-    else process.stdout.write(statusText(status))
+    return (await openAdmin(flags, this.config.version)).status()
+  }
+
+  protected view(status: ClusterStatus): string {
+    return statusText(status)
   }
 }

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {remoteFlags} from '../../cli/admin.js'
-import {BaseCommand} from '../../cli/base.js'
+import {BaseCommand, formatFlag} from '../../cli/base.js'
 import type {ConfiguredServerFlags} from '../../lib/net/configured-server.js'
 
-export default class Thumbprint extends BaseCommand {
+export default class Thumbprint extends BaseCommand<{thumbprint: string}> {
   static override summary = 'Print the OIDC thumbprint AWS IAM asks for: SHA-1 of the last certificate a TLS server presents.'
   static override description =
     'With an address, dial it and hash the last certificate it presents (the top intermediate, or the certificate ' +
@@ -19,15 +19,19 @@ export default class Thumbprint extends BaseCommand {
   static override flags = {
     ...remoteFlags,
     timeout: Flags.integer({description: 'Give up after this many seconds.', default: 10, min: 1}),
+    format: formatFlag(['text', 'json'], 'text'),
+    json: Flags.boolean({description: 'Same as --format json.', hidden: true, default: false}),
   }
-  static override enableJsonFlag = true
 
   async run(): Promise<{thumbprint: string}> {
     const {args, flags} = await this.parse(Thumbprint)
     const timeoutMs = flags.timeout * 1000
     const thumbprint = args.address === undefined ? await fromConfiguredServer(flags, timeoutMs) : await dial(args.address, timeoutMs)
-    this.log(thumbprint)
     return {thumbprint}
+  }
+
+  protected view({thumbprint}: {thumbprint: string}): string {
+    return thumbprint + '\n'
   }
 }
 

@@ -1,8 +1,14 @@
 import {BaseCommand} from '../../cli/base.js'
+import {versionText, type VersionInfo} from '../../cli/version.js'
 
-export default class Version extends BaseCommand {
+export default class Version extends BaseCommand<VersionInfo> {
   static override summary = 'Print the version of the teleport binary.'
-  async run(): Promise<void> {
-    this.log(`teleport ${this.config.version}`)
+  async run(): Promise<VersionInfo> {
+    await this.parse(Version)
+    return {bin: 'teleport', version: this.config.version}
+  }
+
+  protected view(info: VersionInfo): string {
+    return versionText(info)
   }
 }

@@ -4,7 +4,13 @@ import {BaseCommand} from '../../../cli/base.js'
 import {resolveDataDir} from '../../../lib/backend/local/data-dir.js'
 import {parseDuration} from '../../../lib/duration.js'
 
-export default class AuthSign extends BaseCommand {
+interface Signed {
+  readonly user: string
+  readonly out: string
+  readonly expiresAt: Date
+}
+
+export default class AuthSign extends BaseCommand<Signed> {
   static override summary = 'Create an identity file for a user: the admin identity for tctl --auth-server.'
   static override description =
     'Runs on the cluster\'s host (it needs the CA key in the data directory). The file holds a private key, a client ' +
@@ -22,12 +28,16 @@ export default class AuthSign extends BaseCommand {
     overwrite: Flags.boolean({description: 'Replace the output file if it exists.', default: false}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<Signed> {
     const {flags} = await this.parse(AuthSign)
     const {signIdentityFile} = await import('../../../cli/auth-sign.js')
-    await signIdentityFile({
+    const {expiresAt} = await signIdentityFile({
       dataDir: resolveDataDir(flags['data-dir']), user: flags.user, ttlMs: parseDuration(flags.ttl), out: flags.out, overwrite: flags.overwrite,
     })
-    this.log(`The credentials have been written to ${flags.out}`)
+    return {user: flags.user, out: flags.out, expiresAt}
+  }
+
+  protected view({out}: Signed): string {
+    return `The credentials have been written to ${out}\n`
   }
 }

@@ -1,12 +1,11 @@
 import {Flags} from '@oclif/core'
 import {adminFlags, openAdmin, startHint} from '../../../cli/admin.js'
-import {BaseCommand} from '../../../cli/base.js'
-import {tokenAddedText} from '../../../cli/bot-views.js'
+import {BaseCommand, formatFlag} from '../../../cli/base.js'
+import {tokenAdded, tokenAddedText, type TokenAdded} from '../../../cli/bot-views.js'
 import {joinTokenTtlMs} from '../../../cli/join-token-ttl.js'
-import {toJson, toYamlDocuments} from '../../../cli/output.js'
 import {BadParameterError} from '../../../lib/errors.js'
 
-export default class TokensAdd extends BaseCommand {
+export default class TokensAdd extends BaseCommand<TokenAdded> {
   static override summary = 'Create an invitation token (bot tokens; --bot-name is our addition to Teleport\'s flags).'
   static override examples = ['<%= config.bin %> tokens add --type=bot --bot-name=my-bot --ttl=30m']
   static override flags = {
@@ -15,10 +14,10 @@ export default class TokensAdd extends BaseCommand {
     'bot-name': Flags.string({description: 'The bot this token enrols.'}),
     value: Flags.string({description: 'Override the default random generated token value.'}),
     ttl: Flags.string({description: 'Time to live for the token (default 30m, at most 48h).'}),
-    format: Flags.string({options: ['text', 'json', 'yaml'], default: 'text'}),
+    format: formatFlag(['text', 'json', 'yaml'], 'text'),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<TokenAdded> {
     const {flags} = await this.parse(TokensAdd)
     const ttlMs = joinTokenTtlMs(flags.ttl)
     if (flags.type.toLowerCase() !== 'bot') throw new BadParameterError(`unsupported token type "${flags.type}": only "bot" tokens are supported`)
@@ -29,8 +28,10 @@ export default class TokensAdd extends BaseCommand {
       type: 'bot', botName: flags['bot-name'], value: flags.value,
       ttlMs,
     })
-    if (flags.format === 'json') process.stdout.write(toJson(token))
-    else if (flags.format === 'yaml') process.stdout.write(await toYamlDocuments([token]))
-    else process.stdout.write(tokenAddedText(token, {where: await startHint(flags)}, new Date()))
+    return tokenAdded(token, await startHint(flags), new Date())
+  }
+
+  protected view(added: TokenAdded): string {
+    return tokenAddedText(added)
   }
 }

@@ -1,15 +1,19 @@
-import {Flags} from '@oclif/core'
 import {adminFlags, openIssuer} from '../../../cli/admin.js'
-import {BaseCommand} from '../../../cli/base.js'
-import {exportBundle, type BundleFormat} from '../../../cli/workload-identity.js'
+import {BaseCommand, formatFlag} from '../../../cli/base.js'
+import {bundleText, exportBundle} from '../../../cli/workload-identity.js'
+import type {TrustBundle} from '../../../lib/issuance/contract.js'
 
-export default class ExportBundle extends BaseCommand {
+export default class ExportBundle extends BaseCommand<TrustBundle> {
   static override summary = 'Print the trust bundle: the X.509 CA (pem), the JWT keys (jwks), or the SPIFFE bundle (spiffe).'
   static override examples = ['<%= config.bin %> workload-identity export-bundle --format pem > bundle.pem']
-  static override flags = {...adminFlags, format: Flags.string({options: ['pem', 'jwks', 'spiffe'], default: 'pem'})}
+  static override flags = {...adminFlags, format: formatFlag(['pem', 'jwks', 'spiffe'], 'pem', 'Bundle format.')}
 
-  async run(): Promise<void> {
+  async run(): Promise<TrustBundle> {
     const {flags} = await this.parse(ExportBundle)
-    process.stdout.write(await exportBundle(await openIssuer(flags, this.config.version), flags.format as BundleFormat))
+    return exportBundle(await openIssuer(flags, this.config.version))
+  }
+
+  protected view(bundle: TrustBundle, format: string): Promise<string> {
+    return bundleText(bundle, format)
   }
 }

@@ -2,10 +2,10 @@ import {Flags} from '@oclif/core'
 import {adminFlags, openIssuer} from '../../../cli/admin.js'
 import {BaseCommand} from '../../../cli/base.js'
 import {selectorFlags, selectorFrom} from '../../../cli/selectors.js'
-import {issueToDirectory} from '../../../cli/workload-identity.js'
+import {issuedText, issueToDirectory, type Issued} from '../../../cli/workload-identity.js'
 import {parseDuration} from '../../../lib/duration.js'
 
-export default class IssueJwt extends BaseCommand {
+export default class IssueJwt extends BaseCommand<Issued> {
   static override summary = 'Issue a JWT-SVID as the cluster admin and write it to jwt_svid.'
   static override examples = ['<%= config.bin %> workload-identity issue-jwt --name-selector example-workload-identity --audience sts.amazonaws.com --output ./jwt']
   static override flags = {
@@ -16,12 +16,15 @@ export default class IssueJwt extends BaseCommand {
     'credential-ttl': Flags.string({description: 'Requested lifetime (default 1h; capped by the identity).', default: '1h'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<Issued> {
     const {flags} = await this.parse(IssueJwt)
     const selector = selectorFrom(flags['name-selector'], flags['label-selector'])
-    const r = await issueToDirectory(await openIssuer(flags, this.config.version), {
+    return issueToDirectory(await openIssuer(flags, this.config.version), {
       selector, outputDir: flags.output, ttlMs: parseDuration(flags['credential-ttl']), audiences: flags.audience,
     })
-    this.log(`Issued JWT SVID ${r.spiffeId}, expires ${r.expiresAt.toISOString()}, written to ${flags.output}`)
+  }
+
+  protected view(issued: Issued): string {
+    return issuedText(issued)
   }
 }
