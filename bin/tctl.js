@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// Thin shim: one oclif root per binary (see ../shared/spec/node-notes.md §1).
+// Thin shim: one oclif root per binary (clis/<bin>/package.json, written by scripts/build.mjs).
 import {run} from '../dist/src/cli/run.js'
 await run('tctl', import.meta.url)

@@ -44,7 +44,7 @@ for (const [bin, {description, topics}] of Object.entries(roots)) {
 const addon = join(root, 'native/peercred.c')
 if (existsSync(addon)) {
   // Built here, not by a dependency's install script: gcc directly against Node's own headers
-  // (node-notes §2: 75 ms, no python, no node-gyp, no download of headers).
+  // (about 75 ms: no python, no node-gyp, no download of headers).
   const include = join(dirname(dirname(process.execPath)), 'include/node')
   mkdirSync(join(root, 'native/build'), {recursive: true})
   run('gcc', ['-O2', '-shared', '-fPIC', '-I', include, addon, '-o', join(root, 'native/build/peercred.node')])

@@ -1,6 +1,6 @@
 /**
  * Durations as Teleport writes them: Go's `time.ParseDuration` syntax ("1h30m", "1.5h", "300ms"),
- * protojson's "<seconds>s" form (how `tctl get` prints them, teleport.md §1), and Go's
+ * protojson's "<seconds>s" form (how `tctl get` prints them, Teleport's tool/tctl/common/resource_command.go), and Go's
  * `Duration.String()` form ("336h0m0s") used in Teleport's messages. Values are milliseconds
  * (possibly fractional, since Go counts nanoseconds); the arithmetic is done in BigInt nanoseconds
  * so that nothing is lost between parse and format.

@@ -1,5 +1,5 @@
 /**
- * The workload-identity OIDC discovery document (teleport.md §8): what AWS, GCP and other relying
+ * The workload-identity OIDC discovery document (Teleport's lib/web/apiserver.go and lib/web/spiffe.go): what AWS, GCP and other relying
  * parties fetch to trust JWT-SVIDs. The key order is Teleport's, so the bytes match.
  */
 

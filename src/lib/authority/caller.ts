@@ -1,6 +1,6 @@
 /**
  * Who is asking for an identity, and the attributes and roles that follow from it. A bot acts with
- * the roles in its identity certificate (set when it joined or last renewed, teleport.md §3) that
+ * the roles in its identity certificate (set when it joined or last renewed, Teleport's lib/services/role.go and lib/auth/machineid/workloadidentityv1) that
  * its bot resource still lists: a role added with `tctl bots update` applies from the next renewal,
  * a role removed stops applying at once.
  */
@@ -47,6 +47,6 @@ export function callerContext(caller: Caller, policy: PolicySnapshot, workload: 
   const user: UserAttrs = {
     name: userName, is_bot: true, bot_name: caller.botName, bot_instance_id: '', labels: bot.metadata.labels ?? {}, traits: traitsOf(bot),
   }
-  // join.meta.join_token_name is omitted for the `token` method (teleport.md §2).
+  // join.meta.join_token_name is omitted for the `token` method (Teleport's api/proto/teleport/workloadidentity/v1/resource.proto).
   return {userName, roles, attrs: {user, join: {meta: {join_method: 'token'}}, ...(workload ? {workload} : {})}}
 }

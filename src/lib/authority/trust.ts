@@ -1,7 +1,7 @@
 /**
  * The cluster's public trust material, in every form it is handed out: the X.509 bundle (PEM), the
  * JWT JWKS (Teleport's /workload-identity/jwt-jwks.json), the SPIFFE bundle (/webapi/spiffe/bundle.json)
- * and the OIDC discovery document (teleport.md §8).
+ * and the OIDC discovery document (Teleport's lib/web/apiserver.go and lib/web/spiffe.go).
  */
 import {X509Certificate, createHash} from 'node:crypto'
 import type {CaMaterial} from '../ca/ca-material.js'
@@ -24,7 +24,7 @@ export function trustBundle(ca: CaMaterial): TrustBundle {
 }
 
 /**
- * The SPIFFE bundle (spiffe.md §5): one x509-svid entry per CA certificate (x5c, no kid) and one
+ * The SPIFFE bundle (SPIFFE_Trust_Domain_and_Bundle.md): one x509-svid entry per CA certificate (x5c, no kid) and one
  * jwt-svid entry per key, built from a TrustBundle so local and remote callers make the same bytes.
  */
 export function spiffeBundleFromTrust(bundle: TrustBundle): Record<string, unknown> {

@@ -1,6 +1,6 @@
 /**
  * The `conditions` form of workload identity rules addresses attributes by dotted path
- * (teleport.md §2; Teleport's `getFieldStringValue`): the leaf must be a string, bool or integer and
+ * (Teleport's api/proto/teleport/workloadidentity/v1/resource.proto; Teleport's `getFieldStringValue`): the leaf must be a string, bool or integer and
  * is compared as a string (`true`, `1000`); unset sub-messages read as zero values, never an error;
  * an unknown segment is an error `attribute "<seg>" not found`, detected from the schema even when
  * the attributes are absent.

@@ -1,5 +1,5 @@
 /**
- * The shape of Teleport's `Attrs` proto (`attrs.proto`, `join_attrs.proto`; teleport.md §2 "Attribute
+ * The shape of Teleport's `Attrs` proto (`attrs.proto`, `join_attrs.proto`; Teleport's api/proto/teleport/workloadidentity/v1/resource.proto "Attribute
  * namespace"), so rules and templates can tell an unknown attribute from an unset one. Field kinds
  * follow the proto types because Teleport's typing depends on them: int32/int64 are `int`,
  * uint32/uint64 are `uint` (which Teleport's `==` and templates refuse), maps are string→string.

@@ -1,5 +1,5 @@
 /**
- * The attributes an issuance is decided and templated against (teleport.md §2 "Attribute namespace"):
+ * The attributes an issuance is decided and templated against (Teleport's api/proto/teleport/workloadidentity/v1/resource.proto "Attribute namespace"):
  * `user.*` from the caller's identity, `workload.*` from attestation, `join.*` from how the bot joined.
  * Field names are the proto's snake_case names, because rules and templates address them by path.
  */

@@ -1,5 +1,5 @@
 /**
- * Workload identity rules (teleport.md §2 step 1; Teleport's `evaluateRules`): no allow rules →
+ * Workload identity rules (Teleport's `evaluateRules` in lib/auth/machineid/workloadidentityv1): no allow rules →
  * pass; otherwise the first rule that passes wins (OR). A rule is either a predicate expression or
  * a list of conditions that must all hold (AND); a condition compares the attribute's string form
  * with `eq`/`not_eq`/`in`/`not_in`. An error (unknown attribute, bad expression) stops evaluation:

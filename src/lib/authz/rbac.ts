@@ -1,5 +1,5 @@
 /**
- * Issuance RBAC over the caller's roles (teleport.md §3; Teleport's RoleSet.CheckAccessToRule and
+ * Issuance RBAC over the caller's roles (Teleport's RoleSet.CheckAccessToRule and
  * RoleSet.checkAccess with `workload_identity_labels`).
  *
  * Rules: for each verb, deny rules first (any match refuses), then any allow rule must match; a

@@ -1,5 +1,5 @@
 /**
- * `{{ expression }}` templates (teleport.md §2 "Templating"; Teleport's expression/template.go):
+ * `{{ expression }}` templates (Teleport's api/proto/teleport/workloadidentity/v1/resource.proto "Templating"; Teleport's expression/template.go):
  * literal text outside the braces, an expression (attribute path or function call) inside; no
  * braces inside an expression; `{{ }}` renders nothing. The result must be a string, bool or int
  * (so uint32 attributes like `workload.unix.uid` cannot be printed — as in Teleport). An empty

@@ -1,5 +1,5 @@
 /**
- * SVID TTL caps (teleport.md §2 `maximum_ttl`): a workload identity may lower the 24h default cap
+ * SVID TTL caps (Teleport's api/proto/teleport/workloadidentity/v1/resource.proto `maximum_ttl`): a workload identity may lower the 24h default cap
  * for each credential type; an unset or zero maximum means the default (Teleport's `cmp.Or`).
  */
 import {BadParameterError} from '../errors.js'

@@ -1,5 +1,5 @@
 /**
- * Reading the file (or stdin) that `tctl create` is given (teleport.md §1: FILENAME, or stdin when
+ * Reading the file (or stdin) that `tctl create` is given (Teleport's tool/tctl/common/resource_command.go: FILENAME, or stdin when
  * omitted). Bounded in size and checked to be text before any parser sees it; every failure is one
  * InputError line naming the file, never a stack trace.
  */

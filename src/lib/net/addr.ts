@@ -1,7 +1,7 @@
 /**
  * `host[:port]` addresses as Teleport's config writes them (`0.0.0.0:3080`, `teleport.example.com`,
  * `[::1]:3080`). A port is filled from a default when absent; `raw` keeps what was written, because
- * some consumers default differently (the thumbprint dial uses 443, teleport.md §8).
+ * some consumers default differently (the thumbprint dial uses 443, Teleport's lib/web/apiserver.go and lib/web/spiffe.go).
  */
 import {isIP} from 'node:net'
 import {BadParameterError} from '../errors.js'

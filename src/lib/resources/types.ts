@@ -1,6 +1,6 @@
 /**
  * The four resource kinds, as stored and as printed by `tctl get` (snake_case field names, protojson
- * durations such as "3600s"; teleport.md §1-4). Values of these types have passed their kind's parser,
+ * durations such as "3600s"; Teleport's tool/tctl/common/resource_command.go). Values of these types have passed their kind's parser,
  * so the inside of the program trusts them.
  */
 
@@ -17,7 +17,7 @@ export interface Metadata {
   readonly revision?: string
 }
 
-// ---- workload_identity v1 (teleport.md §2) ----
+// ---- workload_identity v1 (Teleport's api/proto/teleport/workloadidentity/v1/resource.proto) ----
 
 export interface ConditionEq { readonly value: string }
 export interface ConditionIn { readonly values: readonly string[] }
@@ -71,7 +71,7 @@ export interface WorkloadIdentity {
   readonly spec: WorkloadIdentitySpec
 }
 
-// ---- role v3..v8 (teleport.md §3). Fields we do not use are kept as they came. ----
+// ---- role v3..v8 (Teleport's lib/services/role.go and lib/auth/machineid/workloadidentityv1). Fields we do not use are kept as they came. ----
 
 export interface RoleRule {
   readonly resources: readonly string[]
@@ -100,7 +100,7 @@ export interface Role {
   }
 }
 
-// ---- bot v1 (teleport.md §4) ----
+// ---- bot v1 (Teleport's tool/tctl/common/bots_command.go and api/types/provisioning.go) ----
 
 export interface Trait {
   readonly name: string
@@ -124,7 +124,7 @@ export interface Bot {
   }
 }
 
-// ---- token v2 (teleport.md §4) ----
+// ---- token v2 (Teleport's tool/tctl/common/bots_command.go and api/types/provisioning.go) ----
 
 export type JoinMethod = 'token'
 

@@ -10,7 +10,7 @@ import type {AdminApi} from '../backend/admin-api.js'
 import {adminRoute, type ApiCaller} from './callers.js'
 import {reply, type Route} from './router.js'
 
-/** A join token's name is its secret (teleport.md §4): never logged. Listed before the generic routes. */
+/** A join token's name is its secret (Teleport's tool/tctl/common/bots_command.go and api/types/provisioning.go): never logged. Listed before the generic routes. */
 const TOKEN = `${API.resources}/token/:name`
 const ONE = `${API.resources}/:kind/:name`
 

@@ -1,5 +1,5 @@
 /**
- * `GET /webapi/ping` (teleport.md §8; Teleport's api/client/webclient PingResponse): what a client learns
+ * `GET /webapi/ping` (Teleport's lib/web/apiserver.go and lib/web/spiffe.go; Teleport's api/client/webclient PingResponse): what a client learns
  * about the cluster before it authenticates. Pure: the server's facts in, the JSON value out.
  * Empty optional fields are omitted as Go's `omitempty` does. `svidkit` carries our additions under one
  * key so they cannot collide with fields Teleport adds later.

@@ -1,5 +1,5 @@
 /**
- * The public endpoints (teleport.md §8), served to anyone without a client certificate: what a
+ * The public endpoints (Teleport's lib/web/apiserver.go and lib/web/spiffe.go), served to anyone without a client certificate: what a
  * client learns before it authenticates, and what AWS, GCP and other relying parties fetch to trust
  * JWT-SVIDs. Bodies come from authority/trust.ts, so they are the ones `tctl workload-identity
  * export-*` writes.

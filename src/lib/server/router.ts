@@ -135,7 +135,7 @@ export class MethodNotAllowedError extends SvidkitError {
 
 /**
  * The path as logged: parameters a route marks secret print as [REDACTED] (a join token's name is its
- * secret, teleport.md §4); unmatched paths are cut short, they are arbitrary client input.
+ * secret, Teleport's tool/tctl/common/bots_command.go and api/types/provisioning.go); unmatched paths are cut short, they are arbitrary client input.
  */
 export function loggablePath(path: string, route: {readonly path: string; readonly redactParams?: readonly string[]} | undefined): string {
   if (route === undefined) return path.length > 120 ? `${path.slice(0, 120)}…` : path

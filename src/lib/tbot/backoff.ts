@@ -1,5 +1,5 @@
 /**
- * How long the renewal loops wait (teleport.md §6 "Renewal: every renewal_interval, … backoff on
+ * How long the renewal loops wait (Teleport's lib/tbot/config "Renewal: every renewal_interval, … backoff on
  * failure"). Pure functions of their inputs and a random source in [0, 1), so tests pin them down.
  *
  * - A successful run waits `renewal_interval` ± 10% (spreads many bots' renewals apart).

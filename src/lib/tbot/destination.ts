@@ -1,5 +1,5 @@
 /**
- * Where an output service puts its artifacts (teleport.md §6 "Files written"; lib/tbot/botfs).
+ * Where an output service puts its artifacts (Teleport's lib/tbot/config "Files written"; lib/tbot/botfs).
  *
  * Directory destination:
  * - `init()` creates the directory with mode 0700 when it does not exist (an existing directory keeps

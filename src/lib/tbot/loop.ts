@@ -1,5 +1,5 @@
 /**
- * The renewal loop one service runs (teleport.md §6 "Renewal"): do the task, wait renewal_interval ±
+ * The renewal loop one service runs (Teleport's lib/tbot/config "Renewal"): do the task, wait renewal_interval ±
  * jitter, repeat; on failure log why and retry with capped exponential backoff; wake early when
  * triggered (trust bundle changed, config reloaded). Stopping (the `stop` signal) never interrupts a
  * task: it is passed to the task so network calls can give up, and the loop returns once the task

@@ -1,5 +1,5 @@
 /**
- * The workload-identity-x509 and workload-identity-jwt output services (teleport.md §6,
+ * The workload-identity-x509 and workload-identity-jwt output services (Teleport's lib/tbot/config,
  * lib/tbot/services/workloadidentity/x509_output.go, jwt_output.go): issue exactly one SVID through
  * the BotSession and write it to the destination.
  *

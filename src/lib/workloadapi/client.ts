@@ -1,6 +1,6 @@
 /**
  * A Workload API client for Node programs (and `tbot spiffe-inspect`), shaped after go-spiffe's
- * `workloadapi.Client` (spec/spiffe.md §4.4): every call carries `workload.spiffe.io: true`, the
+ * `workloadapi.Client` (spec/SPIFFE_Workload_API.md): every call carries `workload.spiffe.io: true`, the
  * address comes from the option or SPIFFE_ENDPOINT_SOCKET, watches retry with a linear backoff
  * (1 s, 2 s, … 30 s, reset by each message) and stop on InvalidArgument or Canceled.
  */

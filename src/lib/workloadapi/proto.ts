@@ -1,7 +1,7 @@
 /**
  * The Workload API's wire messages as TypeScript types (proto field names, snake_case, because
  * proto-loader runs with keepCase), the lazy loader of proto/workload.proto, and
- * google.protobuf.Struct conversion for ValidateJWTSVID's claims (spec/spiffe.md §4.3).
+ * google.protobuf.Struct conversion for ValidateJWTSVID's claims (spec/SPIFFE_Workload_API.md).
  */
 import {existsSync} from 'node:fs'
 import {dirname, join} from 'node:path'

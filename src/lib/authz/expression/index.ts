@@ -1,5 +1,5 @@
 /**
- * Teleport's predicate language for workload identities (teleport.md §2;
+ * Teleport's predicate language for workload identities (Teleport's api/proto/teleport/workloadidentity/v1/resource.proto;
  * `lib/auth/machineid/workloadidentityv1/expression`): boolean rule expressions
  * (`rules.allow[].expression`) and the expressions inside `{{ }}` templates. Both are Go
  * expressions over the attribute variables with Teleport's default functions; rules may also call

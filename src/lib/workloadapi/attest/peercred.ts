@@ -1,6 +1,6 @@
 /**
  * SO_PEERCRED for a connected Unix socket, through the repo's own N-API addon (native/peercred.c,
- * built by scripts/build.mjs into native/build/peercred.node; spec/node-notes.md §2 option (a)).
+ * built by scripts/build.mjs into native/build/peercred.node; getsockopt(2) SO_PEERCRED, see unix(7)).
  * The kernel records the credentials at connect(), so every call on the connection shares them.
  */
 import {existsSync} from 'node:fs'
@@ -49,7 +49,7 @@ export function loadPeerCredReader(): PeerCredReader {
 
 /**
  * The socket's file descriptor. `_handle.fd` is undocumented but is the only fd access Node gives a
- * net.Socket (node-notes pitfall 7).
+ * net.Socket.
  */
 function socketFd(socket: Socket): number {
   const handle: unknown = (socket as unknown as {_handle?: unknown})._handle
