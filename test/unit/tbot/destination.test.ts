@@ -22,7 +22,7 @@ after(async () => { await rm(root, {recursive: true, force: true}) })
 const mode = async (path: string) => (await stat(path)).mode & 0o777
 
 describe('directory destination', () => {
-  it('uses the artifact names of Teleport's lib/tbot/config', () => {
+  it('uses the artifact names of Teleport\'s lib/tbot/config', () => {
     assert.deepEqual([SVID_PEM, SVID_KEY_PEM, SVID_BUNDLE_PEM, JWT_SVID], ['svid.pem', 'svid_key.pem', 'svid_bundle.pem', 'jwt_svid'])
   })
 

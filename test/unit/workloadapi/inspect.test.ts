@@ -34,7 +34,7 @@ const REPORT: InspectReport = {
   jwt_bundles: [{trust_domain: 'example.org', key_ids: ['k1', 'k2']}],
 }
 
-describe('formatInspectReport (Teleport's tool/tbot/spiffe.go)', () => {
+describe('formatInspectReport (Teleport\'s tool/tbot/spiffe.go)', () => {
   it('prints the four sections exactly', () => {
     assert.equal(formatInspectReport(REPORT, NOW), [
       '# X509 SVIDs',
