@@ -8,7 +8,8 @@
  * - SVIDs are cached per caller (same attested attributes → same SVIDs; the pid is part of them, so
  *   one process's streams and calls share one issuance) in SvidCache (workload-cache.ts): X.509 per
  *   caller, for a key made here; JWT per caller and audience list (as SPIRE's agent does; Teleport's
- *   tbot signs one per request).
+ *   tbot signs one per request). Each cache holds at most 1024 entries and 16 MiB, whatever callers
+ *   ask for.
  * - Every renewal_interval (± jitter) the caches are dropped and subscribers are told, so open
  *   FetchX509SVID streams receive fresh SVIDs (rotation). An entry whose credentials reach half
  *   their granted TTL sooner (a workload identity's maximum TTL can cap it below renewal_interval)
