@@ -42,7 +42,8 @@ export interface WorkloadApiLimits {
   /**
    * A connection with no call in progress for this long is sent GOAWAY (grpc-js
    * `grpc.max_connection_idle_ms`); if it is still open after as long again (at most 10 s more)
-   * with no call, it is destroyed: a peer that never reads or sends would otherwise hold it.
+   * with no call, it is destroyed: a peer that never reads or sends would otherwise hold it. (Only
+   * calls that reach a handler count: one sending nothing but oversized requests is destroyed too.)
    */
   readonly connectionIdleMs: number
 }
