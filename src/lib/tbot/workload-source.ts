@@ -1,14 +1,15 @@
 /**
  * tbot's WorkloadIdentitySource over a BotSession: what the Workload API server
- * (workloadapi/server.ts) serves for one workload-identity-api service (teleport.md §6 "Workload API
- * service"). Entitlement is the cluster's decision: each caller's attested attributes go with the
- * issuance request (`workloadAttrs`; the cluster adds `user.*` and `join.*` from the bot's own
- * identity), and an empty answer means "not entitled".
+ * (workloadapi/server.ts) serves for one workload-identity-api service (Teleport's
+ * lib/tbot/service_workload_identity_api.go). Entitlement is the cluster's decision: each caller's
+ * attested attributes go with the issuance request (`workloadAttrs`; the cluster adds `user.*` and
+ * `join.*` from the bot's own identity), and an empty answer means "not entitled".
  *
  * - SVIDs are cached per caller (same attested attributes → same SVIDs; the pid is part of them, so
  *   one process's streams and calls share one issuance) in SvidCache (workload-cache.ts): X.509 per
  *   caller, for a key made here; JWT per caller and audience list (as SPIRE's agent does; Teleport's
- *   tbot signs one per request).
+ *   tbot signs one per request). Each cache holds at most 1024 entries and 16 MiB, whatever callers
+ *   ask for.
  * - Every renewal_interval (± jitter) the caches are dropped and subscribers are told, so open
  *   FetchX509SVID streams receive fresh SVIDs (rotation). An entry whose credentials reach half
  *   their granted TTL sooner (a workload identity's maximum TTL can cap it below renewal_interval)
@@ -32,6 +33,14 @@ import {SvidCache, type Issued} from './workload-cache.js'
 
 /** Distinct callers (or caller × audiences) remembered at most, per kind. */
 export const DEFAULT_CACHE_CAPACITY = 1024
+/**
+ * Bytes of keys and SVIDs remembered at most, per kind: with the Workload API's request limits
+ * (16 audiences of 1 KiB) a JWT-SVID entry is at most ~40 KB, so this keeps hundreds of them while
+ * bounding what callers choosing new audiences can make tbot hold.
+ */
+export const DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024
+/** Per SVID, for the objects around its bytes (SpiffeId, arrays): an estimate, only to bound memory. */
+const ENTRY_OVERHEAD_BYTES = 256
 
 export interface SessionSourceOptions {
   readonly session: BotSession
@@ -43,6 +52,7 @@ export interface SessionSourceOptions {
   readonly random: () => number
   readonly log: Logger
   readonly cacheCapacity?: number
+  readonly cacheMaxBytes?: number
 }
 
 export class SessionWorkloadSource implements WorkloadIdentitySource {
@@ -60,8 +70,10 @@ export class SessionWorkloadSource implements WorkloadIdentitySource {
 
   constructor(private readonly options: SessionSourceOptions) {
     const now = () => options.clock.now().getTime()
-    this.x509 = new SvidCache(options.cacheCapacity ?? DEFAULT_CACHE_CAPACITY, now)
-    this.jwt = new SvidCache(options.cacheCapacity ?? DEFAULT_CACHE_CAPACITY, now)
+    const capacity = options.cacheCapacity ?? DEFAULT_CACHE_CAPACITY
+    const maxBytes = options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES
+    this.x509 = new SvidCache({capacity, maxBytes, sizeOf: x509EntriesSize}, now)
+    this.jwt = new SvidCache({capacity, maxBytes, sizeOf: jwtEntriesSize}, now)
   }
 
   /** Fetches the trust bundle (so `bundles()` can answer) and starts rotation and bundle polling. */
@@ -198,6 +210,21 @@ export class SessionWorkloadSource implements WorkloadIdentitySource {
   private notify(): void {
     for (const listener of [...this.listeners]) listener()
   }
+}
+
+function x509EntriesSize(entries: readonly X509SvidEntry[]): number {
+  let bytes = 0
+  for (const e of entries) {
+    bytes += ENTRY_OVERHEAD_BYTES + e.privateKey.length + (e.hint?.length ?? 0) + e.spiffeId.toString().length
+    for (const der of e.chain) bytes += der.length
+  }
+  return bytes
+}
+
+function jwtEntriesSize(entries: readonly JwtSvidEntry[]): number {
+  let bytes = 0
+  for (const e of entries) bytes += ENTRY_OVERHEAD_BYTES + e.token.length + (e.hint?.length ?? 0) + e.spiffeId.toString().length
+  return bytes
 }
 
 function shortestTtl(credentials: readonly CredentialMeta[]): number | undefined {

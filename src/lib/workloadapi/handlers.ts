@@ -1,7 +1,7 @@
 /**
  * The Workload API's request handling as plain functions over a WorkloadIdentitySource (go-spiffe's
  * and SPIRE's shape): no gRPC here, so every rule is testable without a socket. server.ts wires
- * them to grpc-js and maps the thrown error codes to gRPC status codes (spec/spiffe.md §4.1 table):
+ * them to grpc-js and maps the thrown error codes to gRPC status codes (status.ts):
  * BAD_PARAMETER → InvalidArgument, ACCESS_DENIED → PermissionDenied, NOT_IMPLEMENTED → Unimplemented.
  * Messages are Teleport's (tbot workload_api.go) where it has one, else SPIRE's.
  */
@@ -14,6 +14,7 @@ import type {
   X509BundlesResponse, X509SvidMessage, X509SvidResponse,
 } from './proto.js'
 import {toProtoStruct} from './proto.js'
+import {DEFAULT_WORKLOAD_API_LIMITS, type WorkloadApiLimits} from './limits.js'
 import type {
   JwtAuthority, TrustBundles, TrustDomainBundle, WorkloadCaller, WorkloadIdentitySource, X509SvidEntry,
 } from './source.js'
@@ -40,7 +41,7 @@ const encodedCache = new WeakMap<TrustBundles, EncodedBundles>()
 /** Private-key parameters never leave the server, whatever a source hands over. */
 const PRIVATE_JWK_PARAMS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'])
 
-/** A standard JWKS of the JWT keys only, without `use` (SPIRE's StandardJWKS, §4.4 "Bundle encodings"). */
+/** A standard JWKS of the JWT keys only, without `use` (SPIRE's StandardJWKS, pkg/agent/endpoints/workload/handler.go). */
 function encodeJwks(authorities: readonly JwtAuthority[]): Buffer {
   const keys = authorities.map((key) =>
     Object.fromEntries(Object.entries(key).filter(([name]) => name !== 'use' && !PRIVATE_JWK_PARAMS.has(name))))
@@ -80,7 +81,7 @@ function x509SvidMessage(entry: X509SvidEntry, localX509: Buffer): X509SvidMessa
   return message
 }
 
-/** FetchX509SVID's message: every entitled SVID, default first; none → PermissionDenied (§4.4). */
+/** FetchX509SVID's message: every entitled SVID, default first; none → PermissionDenied (SPIRE's handler.go). */
 export async function x509SvidResponse(source: WorkloadIdentitySource, caller: WorkloadCaller): Promise<X509SvidResponse> {
   const entries = await source.x509Svids(caller)
   if (entries.length === 0) throw new AccessDeniedError(NOT_ENTITLED)
@@ -95,7 +96,7 @@ export async function x509SvidResponse(source: WorkloadIdentitySource, caller: W
 /**
  * FetchX509Bundles' message: own trust domain and federated ones, keyed `spiffe://td`. Bundles are
  * public and go to any caller that sends the header, as Teleport's tbot does (SPIRE would deny an
- * unentitled caller unless AllowUnauthenticatedVerifiers is set; spec §4.4).
+ * unentitled caller unless AllowUnauthenticatedVerifiers is set: spiffe/spire pkg/agent/endpoints/workload/handler.go).
  */
 export function x509BundlesResponse(bundles: TrustBundles): X509BundlesResponse {
   return encodeBundles(bundles).x509Bundles
@@ -118,11 +119,31 @@ function parseRequestedId(text: string, local: TrustDomain): SpiffeId | undefine
   return id
 }
 
+/** The bounds on request fields (limits.ts); everything a caller sends is held, signed and logged. */
+export type RequestLimits = Pick<WorkloadApiLimits, 'maxAudiences' | 'maxAudienceBytes' | 'maxSpiffeIdBytes' | 'maxSvidBytes'>
+
+function checkLength(field: string, value: string, maxBytes: number): void {
+  // UTF-16 length × 3 bounds the UTF-8 length: most values need no encoding pass.
+  if (value.length * 3 <= maxBytes) return
+  const bytes = Buffer.byteLength(value, 'utf8')
+  if (bytes > maxBytes) throw new BadParameterError(`${field}: must be at most ${maxBytes} bytes, got ${bytes}`)
+}
+
+function checkJwtSvidRequest(request: JwtSvidRequest, limits: RequestLimits): void {
+  if (request.audience.length === 0) throw new BadParameterError('audience: must have at least one value')
+  if (request.audience.length > limits.maxAudiences) {
+    throw new BadParameterError(`audience: must have at most ${limits.maxAudiences} values, got ${request.audience.length}`)
+  }
+  request.audience.forEach((audience, i) => checkLength(`audience[${i}]`, audience, limits.maxAudienceBytes))
+  checkLength('spiffe_id', request.spiffe_id, limits.maxSpiffeIdBytes)
+}
+
 /** FetchJWTSVID (unary): audience required; optional filter to one identity of the local trust domain. */
 export async function fetchJwtSvid(
   source: WorkloadIdentitySource, caller: WorkloadCaller, request: JwtSvidRequest,
+  limits: RequestLimits = DEFAULT_WORKLOAD_API_LIMITS,
 ): Promise<JwtSvidResponse> {
-  if (request.audience.length === 0) throw new BadParameterError('audience: must have at least one value')
+  checkJwtSvidRequest(request, limits)
   const requested = parseRequestedId(request.spiffe_id, source.bundles().local.trustDomain)
   const entries = await source.jwtSvids(caller, request.audience, requested)
   if (entries.length === 0) throw new AccessDeniedError(NOT_ENTITLED)
@@ -153,11 +174,15 @@ function jwtBundleSet(bundles: TrustBundles): BundleSet {
 /**
  * ValidateJWTSVID (unary): go-spiffe's ParseAndValidate against the JWT bundle of the token's own
  * trust domain. The library reports an untrusted token as Unauthenticated; the Workload API wants
- * InvalidArgument with the validator's text (spec/spiffe.md §4.4).
+ * InvalidArgument with the validator's text (SPIRE's handler.go ValidateJWTSVID).
  */
-export async function validateJwtSvid(bundles: TrustBundles, request: ValidateJwtSvidRequest, now: Date): Promise<ValidateJwtSvidResponse> {
+export async function validateJwtSvid(
+  bundles: TrustBundles, request: ValidateJwtSvidRequest, now: Date, limits: RequestLimits = DEFAULT_WORKLOAD_API_LIMITS,
+): Promise<ValidateJwtSvidResponse> {
   if (request.audience === '') throw new BadParameterError('audience: must be set')
   if (request.svid === '') throw new BadParameterError('svid: must be set')
+  checkLength('audience', request.audience, limits.maxAudienceBytes)
+  checkLength('svid', request.svid, limits.maxSvidBytes)
   let svid: JwtSvid
   try {
     svid = await JwtSvid.parseAndValidate(request.svid, jwtBundleSet(bundles), [request.audience], {now: () => now})

@@ -1,6 +1,6 @@
 /**
- * Workload API responses → typed values, as go-spiffe's client builds them (spec/spiffe.md §4.4
- * "go-spiffe client behaviour"). The SVID and bundle parsing itself is the SPIFFE library's
+ * Workload API responses → typed values, as go-spiffe's client builds them (spiffe/go-spiffe
+ * v2/workloadapi/client.go). The SVID and bundle parsing itself is the SPIFFE library's
  * (X509Svid.parseRaw, X509Bundle.parseRaw, JwtBundle.parse, JwtSvid.parseInsecure, with go-spiffe's
  * messages); this module adds the Workload API's own rules: a later SVID with an already-seen hint
  * is skipped, and bundle map keys are read with TrustDomain.parse (so `spiffe://td` and bare `td`

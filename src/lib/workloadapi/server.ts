@@ -1,25 +1,32 @@
 /**
  * The SPIFFE Workload API server (tbot's workload-identity-api service): grpc-js behind our own
  * net.Server, so each connection is seen before gRPC gets it. On accept the peer's SO_PEERCRED is
- * read and attestation starts; the connection is then handed to grpc-js through its public
- * connection injector, with `remoteAddress` shadowed by a connection id that handlers map back to
- * the caller (spec/node-notes.md §2). Handlers are the pure functions of handlers.ts; streams are
- * kept in a StreamHub that pushes every change from the source.
+ * read, the per-caller connection cap applied and attestation started; the connection is then
+ * handed to grpc-js through its public connection injector, with `remoteAddress` shadowed by a
+ * connection id that handlers map back to the caller (connections.ts). Every call is rate limited
+ * per caller and method (rate-limit.ts) and its request bounded (limits.ts, handlers.ts). Handlers
+ * are the pure functions of handlers.ts; streams are kept in a StreamHub that pushes every change
+ * from the source.
  */
 import {createServer, type Server as NetServer, type Socket} from 'node:net'
 import type * as Grpc from '@grpc/grpc-js'
-import type {WorkloadAttrs} from '../authz/attributes.js'
 import {ConnectionProblemError} from '../errors.js'
 import {discardLogger, type Logger} from '../log.js'
 import {parseWorkloadAddress, type WorkloadAddress} from './address.js'
-import {loadPeerCredReader, type PeerCredReader} from './attest/peercred.js'
+import {loadPeerCredReader} from './attest/peercred.js'
 import {UnixAttestor} from './attest/unix.js'
+import {CallerIdentifier, UNATTESTED} from './callers.js'
+import {ConnectionRegistry} from './connections.js'
 import {
   checkSecurityHeader, fetchJwtSvid, NOT_ENTITLED, SECURITY_HEADER, validateJwtSvid, witNotImplemented,
 } from './handlers.js'
+import {
+  idleDestroyAfterMs, resolveLimits, type LimitedMethod, type WorkloadApiLimitOverrides, type WorkloadApiLimits,
+} from './limits.js'
 import {listenWorkloadApi, removeSocketFile, DEFAULT_SOCKET_MODE} from './listener.js'
 import {loadWorkloadApi, type JwtSvidRequest, type ValidateJwtSvidRequest} from './proto.js'
 import type {WorkloadCaller, WorkloadIdentitySource} from './source.js'
+import {CallerRateLimiter} from './rate-limit.js'
 import {GrpcStatus, grpcStatusOf} from './status.js'
 import {StreamHub, type StreamKind} from './streams.js'
 
@@ -30,113 +37,125 @@ export interface WorkloadApiServerOptions {
   readonly attestors?: {readonly unix?: {readonly binaryHashMaxSizeBytes?: number}}
   /** The Unix socket's mode; default 0o777 (SPIRE's and Teleport's): attestation decides, not the mode. */
   readonly socketMode?: number
+  /** Request, rate, connection and idle bounds (limits.ts); defaults for whatever is left out. */
+  readonly limits?: WorkloadApiLimitOverrides
   readonly log?: Logger
   readonly now?: () => Date
+  /** The rate limiter's monotonic clock in ms (default performance.now). */
+  readonly monotonicNow?: () => number
 }
 
 export interface RunningWorkloadApiServer {
   /** The address clients use: `unix:///…`, or `tcp://ip:port` with the real port. */
   readonly address: string
+  /** Connections open now (each counted from accept to close). */
+  readonly openConnections: number
   /** Stops accepting, ends open streams with Unavailable, lets calls finish for up to graceMs. */
   close(graceMs?: number): Promise<void>
 }
-
-const UNATTESTED: WorkloadCaller = Object.freeze({})
-const CONNECTION_PREFIX = 'workload-api-connection-'
 
 type ServerStream = Grpc.ServerWritableStream<unknown, unknown>
 type UnaryCall<Req> = Grpc.ServerUnaryCall<Req, unknown>
 type Injector = ReturnType<Grpc.Server['createConnectionInjector']>
 
+const STREAM_METHODS: Readonly<Record<StreamKind, LimitedMethod>> = {
+  'x509-svid': 'FetchX509SVID', 'x509-bundles': 'FetchX509Bundles', 'jwt-bundles': 'FetchJWTBundles',
+}
+
 export class WorkloadApiServer {
   private readonly hub: StreamHub
   private readonly log: Logger
   private readonly now: () => Date
-  private readonly callers = new Map<string, Promise<WorkloadCaller>>()
-  private readonly callerByAttrs = new WeakMap<WorkloadAttrs, WorkloadCaller>()
-  private readonly sockets = new Set<Socket>()
+  private readonly connections: ConnectionRegistry
+  private readonly rateLimiter: CallerRateLimiter
   /** Open streams and the function that detaches each from the hub. */
   private readonly openStreams = new Map<ServerStream, () => void>()
-  private connectionSeq = 0
   private closing: Promise<void> | undefined
-  private onAllSocketsClosed: (() => void) | undefined
 
   private constructor(
     private readonly options: WorkloadApiServerOptions,
+    private readonly limits: WorkloadApiLimits,
     private readonly address: WorkloadAddress,
     private readonly grpc: typeof Grpc,
     private readonly grpcServer: Grpc.Server,
-    private readonly attestor: UnixAttestor | undefined,
-    private readonly peerCred: PeerCredReader | undefined,
+    private readonly identifier: CallerIdentifier,
   ) {
     this.hub = new StreamHub(options.source)
     this.log = options.log ?? discardLogger
     this.now = options.now ?? (() => new Date())
+    this.connections = new ConnectionRegistry({
+      maxPerCaller: limits.maxConnectionsPerCaller, destroyIdleAfterMs: idleDestroyAfterMs(limits),
+    })
+    this.rateLimiter = new CallerRateLimiter(limits.rates, options.monotonicNow)
   }
 
   /** Parses the address, loads grpc-js and (for Unix) the peer-credential addon, and listens. */
   static async start(options: WorkloadApiServerOptions): Promise<RunningWorkloadApiServer> {
     const address = parseWorkloadAddress(options.listen)
+    const limits = resolveLimits(options.limits)
     const {grpc, service} = await loadWorkloadApi()
     const unix = address.network === 'unix'
     const attestor = unix ? new UnixAttestor({
       binaryHashMaxSizeBytes: options.attestors?.unix?.binaryHashMaxSizeBytes,
       log: options.log,
     }) : undefined
-    const grpcServer = new grpc.Server()
-    const peerCred = unix ? loadPeerCredReader() : undefined
-    const server = new WorkloadApiServer(options, address, grpc, grpcServer, attestor, peerCred)
+    const grpcServer = new grpc.Server({
+      'grpc.max_receive_message_length': limits.maxRequestBytes,
+      'grpc.max_connection_idle_ms': limits.connectionIdleMs,
+      'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
+    })
+    const identifier = new CallerIdentifier(attestor, unix ? loadPeerCredReader() : undefined, options.log ?? discardLogger)
+    const server = new WorkloadApiServer(options, limits, address, grpc, grpcServer, identifier)
     grpcServer.addService(service, server.implementation())
     return server.listen()
   }
 
   private async listen(): Promise<RunningWorkloadApiServer> {
     const injector = this.grpcServer.createConnectionInjector(this.grpc.ServerCredentials.createInsecure())
-    const listener = createServer((socket) => injector.injectConnection(this.accept(socket)))
+    const listener = createServer((socket) => {
+      if (this.accept(socket)) injector.injectConnection(socket)
+    })
     const address = await listenWorkloadApi(listener, this.address, this.options.socketMode ?? DEFAULT_SOCKET_MODE)
     this.hub.start()
     this.log.info('Listener opened for Workload API endpoint', {addr: address})
     if (this.address.network === 'tcp') {
       this.log.warn('Workload API endpoint listening on a TCP port. Ensure that only intended hosts can reach this port!')
     }
-    return {address, close: (graceMs = 5000) => (this.closing ??= this.close(listener, injector, graceMs))}
+    const connections = this.connections
+    return {
+      address,
+      get openConnections() {
+        return connections.size
+      },
+      close: (graceMs = 5000) => (this.closing ??= this.close(listener, injector, graceMs)),
+    }
   }
 
-  /** Registers the connection, starts attesting it, and tags it so handlers find its caller. */
-  private accept(socket: Socket): Socket {
-    const id = CONNECTION_PREFIX + String(++this.connectionSeq)
-    this.sockets.add(socket)
-    this.callers.set(id, this.attest(socket))
-    socket.once('close', () => {
-      this.sockets.delete(socket)
-      this.callers.delete(id)
-      if (this.sockets.size === 0) this.onAllSocketsClosed?.()
-    })
+  /**
+   * Registers the connection (false: its caller is at the connection cap, and it is closed),
+   * starts attesting it, and tags it so handlers find it.
+   */
+  private accept(socket: Socket): boolean {
+    const {callerKey, attest} = this.identifier.identify(socket)
+    const connection = this.connections.add(socket, callerKey, attest)
+    if (connection === undefined) {
+      this.log.debug('Workload API connection refused: too many open connections', {caller: callerKey})
+      return false
+    }
     // grpc-js copies remoteAddress into call.getPeer(); the client cannot influence it.
-    Object.defineProperty(socket, 'remoteAddress', {value: id, configurable: true})
+    Object.defineProperty(socket, 'remoteAddress', {value: connection.id, configurable: true})
     Object.defineProperty(socket, 'remotePort', {value: undefined, configurable: true})
-    return socket
-  }
-
-  private async attest(socket: Socket): Promise<WorkloadCaller> {
-    if (this.peerCred === undefined || this.attestor === undefined) return UNATTESTED
-    let attrs: WorkloadAttrs | undefined
-    try {
-      attrs = await this.attestor.attest(this.peerCred(socket))
-    } catch (err) {
-      this.log.error('Workload attestation failed', {error: err as Error})
-    }
-    if (attrs === undefined) return UNATTESTED
-    let caller = this.callerByAttrs.get(attrs)
-    if (caller === undefined) {
-      caller = Object.freeze({workload: attrs})
-      this.callerByAttrs.set(attrs, caller)
-    }
-    return caller
+    return true
   }
 
   private callerOf(call: {getPeer(): string}): Promise<WorkloadCaller> {
-    return this.callers.get(call.getPeer()) ?? Promise.resolve(UNATTESTED)
+    return this.connections.get(call.getPeer())?.caller ?? Promise.resolve(UNATTESTED)
+  }
+
+  /** The checks every call passes first: the security header, then the caller's rate for `method`. */
+  private admit(method: LimitedMethod, call: {getPeer(): string; metadata: Grpc.Metadata}): void {
+    checkSecurityHeader(call.metadata.get(SECURITY_HEADER))
+    this.rateLimiter.take(method, this.connections.get(call.getPeer())?.callerKey ?? 'unknown')
   }
 
   private implementation(): Grpc.UntypedServiceImplementation {
@@ -146,33 +165,38 @@ export class WorkloadApiServer {
       FetchX509Bundles: this.streamHandler('x509-bundles'),
       FetchJWTBundles: this.streamHandler('jwt-bundles'),
       FetchJWTSVID: this.unaryHandler<JwtSvidRequest>('FetchJWTSVID', async (request, call) =>
-        fetchJwtSvid(source, await this.callerOf(call), request)),
+        fetchJwtSvid(source, await this.callerOf(call), request, this.limits)),
       ValidateJWTSVID: this.unaryHandler<ValidateJwtSvidRequest>('ValidateJWTSVID', async (request) =>
-        validateJwtSvid(source.bundles(), request, this.now())),
+        validateJwtSvid(source.bundles(), request, this.now(), this.limits)),
       FetchWITSVID: (call: ServerStream) => this.failCall(call, 'FetchWITSVID', () => witNotImplemented('FetchWITSVID')),
       FetchWITBundles: (call: ServerStream) =>
         this.failCall(call, 'FetchWITBundles', () => witNotImplemented('FetchWITBundles')),
     }
   }
 
-  private unaryHandler<Req>(method: string, handle: (request: Req, call: UnaryCall<Req>) => Promise<object>) {
+  private unaryHandler<Req>(method: LimitedMethod, handle: (request: Req, call: UnaryCall<Req>) => Promise<object>) {
     return (call: UnaryCall<Req>, callback: Grpc.sendUnaryData<unknown>): void => {
+      const ended = this.connections.callStarted(call.getPeer())
       const run = async (): Promise<object> => {
-        checkSecurityHeader(call.metadata.get(SECURITY_HEADER))
+        this.admit(method, call)
         return handle(call.request, call)
       }
-      run().then((reply) => callback(null, reply), (err: unknown) => callback(this.statusFor(method, err)))
+      run().finally(ended).then((reply) => callback(null, reply), (err: unknown) => callback(this.statusFor(method, err)))
     }
   }
 
   private streamHandler(kind: StreamKind) {
+    const method = STREAM_METHODS[kind]
     return (call: ServerStream): void => {
       try {
-        checkSecurityHeader(call.metadata.get(SECURITY_HEADER))
+        this.admit(method, call)
       } catch (err) {
         this.endWithError(call, kind, err)
         return
       }
+      const ended = this.connections.callStarted(call.getPeer())
+      call.once('cancelled', ended)
+      call.once('close', ended)
       void this.callerOf(call).then((caller) => {
         if (call.cancelled) return
         if (this.closing !== undefined) {
@@ -227,25 +251,13 @@ export class WorkloadApiServer {
       this.endWithError(call, 'shutdown', new ConnectionProblemError('workload API server is shutting down'))
     }
     injector.drain(graceMs)
-    await this.socketsClosed(graceMs)
+    await this.connections.whenEmpty(graceMs)
     injector.destroy()
-    for (const socket of this.sockets) socket.destroy()
+    this.connections.destroyAll()
     this.grpcServer.forceShutdown()
     await listenerClosed
     await removeSocketFile(this.address)
     this.log.info('Shut down Workload API endpoint')
-  }
-
-  /** Resolves when every connection has closed, or after graceMs. */
-  private socketsClosed(graceMs: number): Promise<void> {
-    if (this.sockets.size === 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, graceMs)
-      this.onAllSocketsClosed = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
   }
 }
 

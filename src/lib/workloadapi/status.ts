@@ -1,5 +1,5 @@
 /**
- * gRPC status codes ↔ the error family (spec/spiffe.md §4.1 table): the server turns its errors'
+ * gRPC status codes ↔ the error family (the codes SPIRE's Workload API handler returns): the server turns its errors'
  * codes into statuses; the client turns statuses back into WorkloadApiError, which keeps the gRPC
  * code and prints as Go's status errors do (`rpc error: code = PermissionDenied desc = …`), the
  * text Teleport's spiffe-inspect shows. No grpc-js import: the codes are the protocol's numbers.

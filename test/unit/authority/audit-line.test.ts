@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import {auditLine} from '../../../src/lib/authority/audit-line.js'
+import {createHash} from 'node:crypto'
+import {auditLine, MAX_AUDIT_LINE_BYTES} from '../../../src/lib/authority/audit-line.js'
 import {auditRecord, type SvidIssuedEvent} from '../../../src/lib/authority/audit.js'
 
 const UID = /"uid":"[0-9a-f-]{36}"/
@@ -40,4 +41,42 @@ test('auditLine follows the clock and changed fields for the same attributes obj
   for (const [ev, t] of [[events[0]!, time], [e, later], [events[0]!, later], [e, time]] as const) {
     assert.equal(withoutUid(auditLine(ev, t)), withoutUid(JSON.stringify(auditRecord(ev, t))))
   }
+})
+
+const sha = (s: string) => 'sha256:' + createHash('sha256').update(s).digest('hex')
+
+test('a JWT-SVID\'s audiences are bounded in the line: 16 at most, long ones hashed, and the line says so', () => {
+  const huge = 'x'.repeat(3_500_000)
+  const audiences = [huge, 'sts.amazonaws.com', ...Array.from({length: 18}, (_, i) => `aud-${i}`)]
+  const e: SvidIssuedEvent = {...events[1]!, audiences}
+  const line = auditLine(e, time)
+  assert.equal(withoutUid(line), withoutUid(JSON.stringify(auditRecord(e, time))))
+  assert.ok(Buffer.byteLength(line) < 4096, `${Buffer.byteLength(line)} bytes`)
+  const record = JSON.parse(line) as {audiences: string[]; audiences_truncated: boolean; audiences_count: number; dns_sans: unknown}
+  assert.equal(record.audiences.length, 16)
+  assert.equal(record.audiences[0], sha(huge), 'comparable with a known audience')
+  assert.equal(record.audiences[1], 'sts.amazonaws.com')
+  assert.equal(record.audiences_truncated, true)
+  assert.equal(record.audiences_count, 20)
+  assert.deepEqual(record.dns_sans, [], 'the fields after follow as before')
+  // Within the bounds nothing changes, and the flags are absent.
+  const plain = JSON.parse(auditLine(events[1]!, time)) as Record<string, unknown>
+  assert.deepEqual([plain.audiences, plain.audiences_truncated, plain.audiences_count], [['a', 'b'], undefined, undefined])
+  const at256 = JSON.parse(auditLine({...events[1]!, audiences: ['y'.repeat(256)]}, time)) as Record<string, unknown>
+  assert.deepEqual([at256.audiences, at256.audiences_truncated], [['y'.repeat(256)], undefined])
+})
+
+test('a line still too long (attributes and labels sent by a bot) hashes long values and large fields', () => {
+  const labels = Object.fromEntries(Array.from({length: 2000}, (_, i) => [`label-${i}`, 'v']))
+  const big = {...attributes, user: {...attributes.user, labels, traits: {t: ['z'.repeat(100_000)]}}}
+  const e: SvidIssuedEvent = {...events[0]!, attributes: big, hint: 'h'.repeat(300), labelSelectors: {team: ['q'.repeat(10_000)]}}
+  const line = auditLine(e, time)
+  assert.equal(withoutUid(line), withoutUid(JSON.stringify(auditRecord(e, time))))
+  assert.ok(Buffer.byteLength(line) <= MAX_AUDIT_LINE_BYTES, `${Buffer.byteLength(line)} bytes`)
+  const record = JSON.parse(line) as Record<string, unknown>
+  assert.equal(record.values_hashed, true)
+  assert.equal(record.hint, sha('h'.repeat(300)))
+  assert.deepEqual(record.label_selectors, {team: [sha('q'.repeat(10_000))]}, 'small once its long value is hashed')
+  assert.match(String(record.attributes), /^sha256:[0-9a-f]{64}$/)
+  assert.equal(record.spiffe_id, 'spiffe://td/x', 'short values stay as they are')
 })

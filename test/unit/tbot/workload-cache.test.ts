@@ -43,6 +43,22 @@ describe('SvidCache', () => {
     assert.equal(cache.nextStaleAt(), undefined, 'no TTL: never stale')
     assert.throws(() => new SvidCache(0, () => 0), TypeError)
   })
+
+  it('holds at most maxBytes of keys and values, least recently used first out; an oversized entry is served, not kept', async () => {
+    const cache = new SvidCache<string>({capacity: 100, maxBytes: 100, sizeOf: (v) => v.length}, () => 0)
+    const value = (v: string) => async () => ({value: v, ttlMs: undefined})
+    await cache.get('a', value('x'.repeat(40)))
+    await cache.get('b', value('y'.repeat(40)))
+    assert.deepEqual([cache.size, cache.bytes], [2, 82], 'one byte of key, forty of value, each')
+    await cache.get('c', value('z'.repeat(40)))
+    assert.deepEqual([cache.size, cache.bytes], [2, 82], '"a" went out to make room')
+    assert.equal(await cache.get('b', value('again')), 'y'.repeat(40), '"b" stayed')
+    assert.equal(await cache.get('d', value('w'.repeat(200))), 'w'.repeat(200), 'served to its caller…')
+    assert.deepEqual([cache.size, cache.bytes], [0, 0], '…but not kept, and nothing it pushed out is counted')
+    assert.equal(await cache.get('d', value('fresh')), 'fresh')
+    cache.clear()
+    assert.deepEqual([cache.size, cache.bytes], [0, 0])
+  })
 })
 
 function source(session: FakeSession, clock: ManualClock, renewalIntervalMs = 20 * MINUTE) {
@@ -69,6 +85,24 @@ describe('SessionWorkloadSource caching', () => {
     await clock.advance(20 * MINUTE)
     await s.jwtSvids(ALICE, ['a'])
     assert.equal(session.jwtRequests.length, 4, 'rotation drops cached JWT-SVIDs')
+    await s.stop()
+  })
+
+  it('JWT-SVIDs for callers choosing new audiences stay within cacheMaxBytes', async () => {
+    const clock = new ManualClock()
+    const session = new FakeSession(await makeCa(), undefined, () => clock.now())
+    const s = new SessionWorkloadSource({
+      session, selector: {name: 'foo'}, credentialTtlMs: 60 * MINUTE, renewalIntervalMs: 20 * MINUTE,
+      bundlePollIntervalMs: 60 * MINUTE, clock, random: () => 0.5, log: discardLogger, cacheMaxBytes: 64 * 1024,
+    })
+    await s.start()
+    const audience = (i: number) => [`${i}:${'a'.repeat(1000)}`]
+    for (let i = 0; i < 100; i++) await s.jwtSvids(ALICE, audience(i))
+    assert.equal(session.jwtRequests.length, 100)
+    await s.jwtSvids(ALICE, audience(99))
+    assert.equal(session.jwtRequests.length, 100, 'the latest is still cached')
+    await s.jwtSvids(ALICE, audience(0))
+    assert.equal(session.jwtRequests.length, 101, 'the oldest was dropped to stay within 64 KiB')
     await s.stop()
   })
 

@@ -119,6 +119,28 @@ describe('FetchJWTSVID handler', () => {
       'requested SPIFFE ID is not in the local trust domain')
   })
 
+  it('refuses requests over the limits before the source is asked, naming the field and the bound', async () => {
+    const before = source.calls.length
+    const audiences = (n: number) => Array.from({length: n}, (_, i) => `aud-${i}`)
+    await rejects(fetchJwtSvid(source, ROOT, {audience: audiences(17), spiffe_id: ''}), BadParameterError,
+      'audience: must have at most 16 values, got 17')
+    await rejects(fetchJwtSvid(source, ROOT, {audience: ['ok', 'x'.repeat(1025)], spiffe_id: ''}), BadParameterError,
+      'audience[1]: must be at most 1024 bytes, got 1025')
+    // UTF-8 bytes, not characters: 400 × "€" is 1200 bytes.
+    await rejects(fetchJwtSvid(source, ROOT, {audience: ['€'.repeat(400)], spiffe_id: ''}), BadParameterError,
+      'audience[0]: must be at most 1024 bytes, got 1200')
+    await rejects(fetchJwtSvid(source, ROOT, {audience: ['a'], spiffe_id: `${ID}/${'p'.repeat(2048)}`}), BadParameterError,
+      `spiffe_id: must be at most 2048 bytes, got ${ID.length + 2049}`)
+    const tight = {maxAudiences: 2, maxAudienceBytes: 3, maxSpiffeIdBytes: 4, maxSvidBytes: 5}
+    await rejects(fetchJwtSvid(source, ROOT, {audience: ['a', 'b', 'c'], spiffe_id: ''}, tight), BadParameterError,
+      'audience: must have at most 2 values, got 3')
+    await rejects(fetchJwtSvid(source, ROOT, {audience: ['abcd'], spiffe_id: ''}, tight), BadParameterError,
+      'audience[0]: must be at most 3 bytes, got 4')
+    assert.equal(source.calls.length, before, 'the source was never asked')
+    const atLimit = await fetchJwtSvid(source, ROOT, {audience: audiences(15).concat('y'.repeat(1024)), spiffe_id: ''})
+    assert.equal(atLimit.svids.length, 1, 'exactly at the limits is allowed')
+  })
+
   it('denies with PermissionDenied messages', async () => {
     await rejects(fetchJwtSvid(source, NOBODY, {audience: ['a'], spiffe_id: ''}), AccessDeniedError,
       'workload did not pass attestation for any SVIDs')
@@ -201,9 +223,13 @@ describe('ValidateJWTSVID handler (go-spiffe ParseAndValidate order and messages
     })
   })
 
-  it('needs audience and svid', async () => {
+  it('needs audience and svid, each within its bound', async () => {
     await assert.rejects(validateJwtSvid(bundles, {audience: '', svid: 'x'}, now), {message: 'audience: must be set'})
     await assert.rejects(validateJwtSvid(bundles, {audience: 'a', svid: ''}, now), {message: 'svid: must be set'})
+    await assert.rejects(validateJwtSvid(bundles, {audience: 'a'.repeat(1025), svid: 'x'}, now),
+      {name: 'BadParameterError', message: 'audience: must be at most 1024 bytes, got 1025'})
+    await assert.rejects(validateJwtSvid(bundles, {audience: 'a', svid: 'x'.repeat(32 * 1024 + 1)}, now),
+      {name: 'BadParameterError', message: 'svid: must be at most 32768 bytes, got 32769'})
   })
 })
 
