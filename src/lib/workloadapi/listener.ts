@@ -5,9 +5,9 @@
  * (0o770, 0o700) narrows who can connect at all. When the socket's directory does not exist it is
  * created with just the access the mode needs: 0o755 when group or others may connect, else 0o700.
  */
-import {chmod, lstat, mkdir, unlink} from 'node:fs/promises'
+import {chmod, lstat, mkdir, mkdtemp, rename, rmdir, unlink} from 'node:fs/promises'
 import type {Server} from 'node:net'
-import {dirname} from 'node:path'
+import {dirname, join} from 'node:path'
 import {BadParameterError} from '../errors.js'
 import {formatWorkloadAddress, type WorkloadAddress} from './address.js'
 
@@ -46,12 +46,32 @@ function listenOn(server: Server, args: {path: string} | {host: string; port: nu
   })
 }
 
+/**
+ * Binds in a fresh 0700 directory beside the path, sets the socket's mode there, then renames it into
+ * place: the socket never exists at its public path with the process umask's mode, so no one outside
+ * `socketMode` can connect in the moment between bind(2) and chmod(2).
+ */
+async function listenPrivatelyThenPublish(server: Server, path: string, socketMode: number): Promise<void> {
+  const staging = await mkdtemp(join(dirname(path), '.workload-api-'))
+  const staged = join(staging, 'socket')
+  try {
+    await listenOn(server, {path: staged})
+    await chmod(staged, socketMode)
+    await rename(staged, path)
+  } catch (err) {
+    server.close()
+    throw err
+  } finally {
+    await unlink(staged).catch(() => undefined)
+    await rmdir(staging)
+  }
+}
+
 /** Listens; resolves to the address clients should use (a TCP port 0 becomes the real port). */
 export async function listenWorkloadApi(server: Server, address: WorkloadAddress, socketMode: number): Promise<string> {
   if (address.network === 'unix') {
     await prepareSocketPath(address.path, socketMode)
-    await listenOn(server, {path: address.path})
-    await chmod(address.path, socketMode)
+    await listenPrivatelyThenPublish(server, address.path, socketMode)
     return formatWorkloadAddress(address)
   }
   await listenOn(server, {host: address.host, port: address.port})
