@@ -52,7 +52,8 @@ export async function localBackend(): Promise<BackendUnderTest> {
   const dir = scratch()
   const dataDir = join(dir, 'data')
   const backend = await LocalBackend.open({dataDir, clusterName: CLUSTER, version: VERSION})
-  const connect = connectTbot(dataDir)
+  // The bot's backend instance re-reads policy per request, so the admin's writes are seen at once.
+  const connect = connectTbot(dataDir, {policyMaxAgeMs: 0})
   return {
     name: 'local', admin: backend, dataDir, issuer: `https://${CLUSTER}/workload-identity`,
     connectBot: (storageDir, token) => connectWith(connect, {}, [], storageDir, token),

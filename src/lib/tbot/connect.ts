@@ -12,8 +12,11 @@ import {openDestination} from './destination.js'
 /** Connects the bot a configuration describes; the agent calls it again when connection settings change. */
 export type ConnectTbot = (config: TbotConfig, deps: ConnectDeps) => Promise<BotSession>
 
-/** `dataDir` is used when the configuration names no server. */
-export function connectTbot(dataDir: string): ConnectTbot {
+/**
+ * `dataDir` is used when the configuration names no server; `local` tunes the local backend (tests
+ * pass a policy max age of 0 to see another backend instance's writes at once).
+ */
+export function connectTbot(dataDir: string, local: {policyMaxAgeMs?: number} = {}): ConnectTbot {
   return async (config, deps) => {
     const storage = openDestination(config.storage)
     await storage.init()
@@ -25,6 +28,6 @@ export function connectTbot(dataDir: string): ConnectTbot {
       return connectRemoteBot({url: serverUrl(server), trust: {source, insecure, caPath, caPins}})(connection, deps)
     }
     const {connectLocalBot} = await import('../backend/local/bot.js')
-    return connectLocalBot(dataDir)(connection, deps)
+    return connectLocalBot(dataDir, local)(connection, deps)
   }
 }

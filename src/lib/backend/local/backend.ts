@@ -23,6 +23,8 @@ export interface LocalBackendOptions {
   readonly publicAddr?: string
   readonly now?: () => Date
   readonly version?: string
+  /** How long a policy snapshot serves issuance before it is read again (PolicyCache's default when absent). */
+  readonly policyMaxAgeMs?: number
 }
 
 export class LocalBackend implements AdminApi {
@@ -36,8 +38,9 @@ export class LocalBackend implements AdminApi {
     readonly store: ResourceStore,
     private readonly now: () => Date,
     private readonly version: string,
+    policyMaxAgeMs: number | undefined,
   ) {
-    this.policy = new PolicyCache(store)
+    this.policy = new PolicyCache(store, policyMaxAgeMs)
   }
 
   static async open(options: LocalBackendOptions): Promise<LocalBackend> {
@@ -52,7 +55,7 @@ export class LocalBackend implements AdminApi {
     // A given public address wins over the stored one for this process: the server's config says
     // where it is reached, and so what its JWT-SVIDs' issuer is.
     const info = options.publicAddr !== undefined ? {...stored, publicAddr: options.publicAddr} : stored
-    return new LocalBackend(paths, info, new FileResourceStore(paths.resources, paths.lock), now, options.version ?? '')
+    return new LocalBackend(paths, info, new FileResourceStore(paths.resources, paths.lock), now, options.version ?? '', options.policyMaxAgeMs)
   }
 
   get clusterName(): string {

@@ -116,9 +116,9 @@ async function loadUsableIdentity(storage: BotStorage, authority: Authority, now
 }
 
 /** ConnectBot for the local backend over `dataDir` (which must already hold a cluster). */
-export function connectLocalBot(dataDir: string): ConnectBot {
+export function connectLocalBot(dataDir: string, options: {policyMaxAgeMs?: number} = {}): ConnectBot {
   return async ({storage, joinToken, credentialTtlMs}, deps) => {
-    const backend = await LocalBackend.open({dataDir, create: false})
+    const backend = await LocalBackend.open({dataDir, create: false, ...options})
     const authority = await backend.authority()
     let identity = await loadUsableIdentity(storage, authority, backend.clock(), deps.log)
     if (!identity) {
