@@ -11,51 +11,10 @@ import {createCaMaterial} from '../src/lib/ca/ca-material.js'
 import {generateP256KeyDer} from '../src/lib/ca/fast-leaf/fast-keygen.js'
 import {signJwtSvid} from '../src/lib/ca/fast-leaf/jwt.js'
 import {issueX509Svid} from '../src/lib/ca/profiles.js'
+import {measurePairs} from './_pairs.js'
 import type {BenchFigure} from './types.js'
 
 const ROUNDS = 5
-/** Per round and side: ~0.6 s, in 10 alternating slices so load changes hit both sides alike. */
-const SLICES = 10
-const SLICE_MS = 60
-
-interface Tally {
-  ops: number
-  ns: bigint
-}
-
-function runSlice(op: () => void, into: Tally): void {
-  const start = process.hrtime.bigint()
-  const limit = BigInt(SLICE_MS) * 1_000_000n
-  let elapsed = 0n
-  let count = 0
-  while (elapsed < limit) {
-    for (let i = 0; i < 8; i++) op()
-    count += 8
-    elapsed = process.hrtime.bigint() - start
-  }
-  into.ops += count
-  into.ns += elapsed
-}
-
-/** One round of a pair: ops/s for each side, measured interleaved. */
-function round(ours: () => void, raw: () => void): {ours: number; raw: number} {
-  for (let i = 0; i < 20; i++) { // warm up JIT and caches
-    ours()
-    raw()
-  }
-  const a: Tally = {ops: 0, ns: 0n}
-  const b: Tally = {ops: 0, ns: 0n}
-  for (let i = 0; i < SLICES; i++) {
-    runSlice(ours, a)
-    runSlice(raw, b)
-  }
-  return {ours: a.ops / (Number(a.ns) / 1e9), raw: b.ops / (Number(b.ns) / 1e9)}
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((x, y) => x - y)
-  return s[Math.floor(s.length / 2)]!
-}
 
 interface Pair {
   readonly name: string
@@ -102,22 +61,14 @@ export async function bench(): Promise<BenchFigure[]> {
       raw: () => sign('sha256', jwtInput, ca.jwtKey.privateKey),
     },
   ]
-  const results = pairs.map(() => ({ours: [] as number[], raw: [] as number[], ratio: [] as number[]}))
-  for (let r = 0; r < ROUNDS; r++) {
-    pairs.forEach((p, i) => {
-      const m = round(p.ours, p.raw)
-      results[i]!.ours.push(m.ours)
-      results[i]!.raw.push(m.raw)
-      results[i]!.ratio.push(m.ours / m.raw)
-    })
-  }
+  const figures = await measurePairs(pairs, {rounds: ROUNDS, warmup: 20})
   return pairs.map((p, i) => ({
     name: p.name,
-    value: Math.round(median(results[i]!.ours)),
+    value: figures[i]!.ours,
     unit: 'ops/s',
-    limit: Math.round(median(results[i]!.raw)),
+    limit: figures[i]!.raw,
     // Median of the per-round ratios: each round's two sides ran interleaved, under the same load.
-    ratio: Number(median(results[i]!.ratio).toFixed(3)),
+    ratio: figures[i]!.ratio,
     goal: `ratio >= ${p.goal} (vs ${p.limitName})`,
   }))
 }

@@ -14,47 +14,10 @@ import {createCaMaterial} from '../src/lib/ca/ca-material.js'
 import {signJwtSvid} from '../src/lib/ca/fast-leaf/jwt.js'
 import {BundleSet, JwtBundle} from '../src/lib/spiffe/bundle.js'
 import {JwtSvid} from '../src/lib/spiffe/jwt-svid.js'
-import {median} from './_util.js'
+import {measurePairs} from './_pairs.js'
 import type {BenchFigure} from './types.js'
 
 const ROUNDS = 5
-const SLICES = 10
-const SLICE_MS = 60
-
-interface Tally {
-  ops: number
-  ns: bigint
-}
-
-async function runSlice(op: () => unknown, into: Tally): Promise<void> {
-  const start = process.hrtime.bigint()
-  const limit = BigInt(SLICE_MS) * 1_000_000n
-  let elapsed = 0n
-  let count = 0
-  while (elapsed < limit) {
-    for (let i = 0; i < 8; i++) await op()
-    count += 8
-    elapsed = process.hrtime.bigint() - start
-  }
-  into.ops += count
-  into.ns += elapsed
-}
-
-/** One round: ops/s for each side, measured interleaved. */
-async function round(ours: () => unknown, raw: () => unknown): Promise<{ours: number; raw: number}> {
-  for (let i = 0; i < 50; i++) { // warm up JIT, key caches
-    await ours()
-    raw()
-  }
-  const a: Tally = {ops: 0, ns: 0n}
-  const b: Tally = {ops: 0, ns: 0n}
-  for (let i = 0; i < SLICES; i++) {
-    await runSlice(ours, a)
-    await runSlice(raw, b)
-  }
-  return {ours: a.ops / (Number(a.ns) / 1e9), raw: b.ops / (Number(b.ns) / 1e9)}
-}
-
 export async function bench(): Promise<BenchFigure[]> {
   const now = () => new Date()
   const {jwtKey, trustDomain} = await createCaMaterial({clusterName: 'bench.example.com', now})
@@ -70,19 +33,13 @@ export async function bench(): Promise<BenchFigure[]> {
   const raw = () => {
     if (!verify('sha256', signingInput, jwtKey.publicKey, signature)) throw new Error('raw RS256 verification failed')
   }
-  const results = {ours: [] as number[], raw: [] as number[], ratio: [] as number[]}
-  for (let r = 0; r < ROUNDS; r++) {
-    const m = await round(ours, raw)
-    results.ours.push(m.ours)
-    results.raw.push(m.raw)
-    results.ratio.push(m.ours / m.raw)
-  }
+  const [figure] = await measurePairs([{ours, raw}], {rounds: ROUNDS, warmup: 50})
   return [{
     name: 'jwt_svid_validate_per_sec',
-    value: Math.round(median(results.ours)),
+    value: figure!.ours,
     unit: 'ops/s',
-    limit: Math.round(median(results.raw)),
-    ratio: Number(median(results.ratio).toFixed(3)),
+    limit: figure!.raw,
+    ratio: figure!.ratio,
     goal: 'none set; vs raw_rs256_verify_per_sec',
   }]
 }
