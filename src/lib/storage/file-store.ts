@@ -28,10 +28,12 @@ export class FileResourceStore implements ResourceStore {
   }
 
   async get<K extends ResourceKind>(kind: K, name: string): Promise<ResourceOf<K> | undefined> {
-    if (!(await isRealDir(join(this.dir, kind)))) return undefined
     const file = join(this.dir, kind, this.fileName(name))
     const text = await readFileNoFollow(file)
-    return text === undefined ? undefined : decodeStored(kind, text, file)
+    // The kind directory is checked only when something was read through it: a miss (the common
+    // case in a batch's conflict checks) costs one open, as before.
+    if (text === undefined || !(await isRealDir(join(this.dir, kind)))) return undefined
+    return decodeStored(kind, text, file)
   }
 
   async list<K extends ResourceKind>(kind: K): Promise<ResourceOf<K>[]> {

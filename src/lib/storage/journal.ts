@@ -64,7 +64,10 @@ export async function commitBatch(root: string, changes: readonly FileChange[]):
   try {
     await publish(root, txid, ops)
   } catch (err) {
-    if (ops.length === 1) throw err
+    if (ops.length === 1) {
+      await removeBatch(txDir, txid).catch(() => {}) // no journal: the one rename did not happen
+      throw err
+    }
     const reason = err instanceof Error ? err.message : String(err)
     throw new SvidkitError('INTERNAL', `the changes were committed but not all applied (${reason}); ` +
       'they are completed the next time the data directory is opened', {cause: err})
