@@ -2,7 +2,8 @@
  * Resource storage behind one narrow interface (so a database can replace the files later).
  * Reads are lock-free: every file is replaced atomically, so a reader sees a whole old or new file.
  * Writes happen in a transaction under the data directory's lock: checks first, then all writes,
- * so a failed check writes nothing.
+ * so a failed check writes nothing; and the writes land all together or not at all, even when the
+ * process is killed or the disk fills up midway (file store: journal.ts).
  */
 import type {Resource, ResourceKind, ResourceOf} from '../resources/types.js'
 
@@ -19,6 +20,6 @@ export interface ResourceStore {
   get<K extends ResourceKind>(kind: K, name: string): Promise<ResourceOf<K> | undefined>
   /** Sorted by name. */
   list<K extends ResourceKind>(kind: K): Promise<ResourceOf<K>[]>
-  /** Runs `fn` under the write lock, then commits what it staged. Nothing is written if `fn` throws. */
+  /** Runs `fn` under the write lock, then commits what it staged, all or nothing. Nothing is written if `fn` throws. */
   transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>
 }
