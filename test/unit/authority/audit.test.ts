@@ -117,4 +117,16 @@ describe('FileAuditLog fails closed', () => {
     assert.equal(readFileSync(target, 'utf8'), 'precious\n')
     assert.ok(!lstatSync(`${path}.2`).isSymbolicLink(), 'the link was replaced by a rotated file, never written through')
   })
+
+  it('an audit.log.lock planted as a symbolic link is never written through', async () => {
+    const target = join(dir, 'victim-lock')
+    writeFileSync(target, 'precious\n')
+    const path = join(dir, 'locked.log')
+    symlinkSync(target, `${path}.lock`)
+    const log = new FileAuditLog(path, {maxBytes: 256, maxFiles: 3})
+    for (let i = 0; i < 3; i++) await log.svidIssued(event(`l${i}`))
+    await log.flush()
+    assert.equal(readFileSync(target, 'utf8'), 'precious\n')
+    assert.ok(statSync(`${path}.1`).isFile(), 'rotated once the planted lock (no live holder) was removed as stale')
+  })
 })
