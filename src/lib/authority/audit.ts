@@ -6,8 +6,9 @@
  * is rotated by size (FileAuditLog below).
  */
 import {randomUUID} from 'node:crypto'
-import {promises as fs} from 'node:fs'
+import {constants as fsConstants, promises as fs} from 'node:fs'
 import type {Attributes} from '../authz/attributes.js'
+import {SvidkitError} from '../errors.js'
 import {withLock} from '../storage/lock.js'
 import {auditLine, auditRecordWithUid} from './audit-line.js'
 
@@ -28,9 +29,23 @@ export interface SvidIssuedEvent {
 }
 
 export interface AuditSink {
-  svidIssued(event: SvidIssuedEvent): void
+  /**
+   * Resolves once the record is durable (FileAuditLog: written and fdatasync'ed); rejects if it
+   * could not be, and then the credential it describes must not be handed out (authority.ts).
+   */
+  svidIssued(event: SvidIssuedEvent): Promise<void>
   /** Resolves when everything recorded so far is written. */
   flush(): Promise<void>
+}
+
+/** The error of an audit write that failed: the issuance it belonged to fails with it. */
+export function auditWriteError(path: string, cause: unknown): SvidkitError {
+  const code = (cause as NodeJS.ErrnoException).code
+  const reason = code === 'ELOOP' || code === 'EMLINK'
+    ? 'is a symbolic link; refusing to follow it'
+    // Node's text is `EROFS: read-only file system, open '<path>'`: the path is already named.
+    : (cause as Error).message.replace(/, \w+ '.*'$/s, '')
+  return new SvidkitError('INTERNAL', `audit log ${path}: ${reason}; nothing was issued`, {cause})
 }
 
 /** The record `auditLine` serialises (bounded as audit-line.ts says), with a fresh uid. */
@@ -54,10 +69,36 @@ export interface FileAuditLogOptions {
   readonly maxFiles?: number
 }
 
+/** One group commit: the records queued while the previous write was in flight, settled together. */
+interface Batch {
+  readonly durable: Promise<void>
+  resolve(): void
+  reject(err: Error): void
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void
+  let reject!: (err: Error) => void
+  const durable = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  // A caller that does not await (tests, fire-and-forget) must not crash the process: flush() reports it.
+  durable.catch(() => undefined)
+  return {durable, resolve, reject}
+}
+
 /**
- * Appends lines to a file (0600) in batches: records queue in memory, 64 lines are encoded into
- * one buffer, and each buffer goes out in one write(2) on an O_APPEND descriptor, so lines from
- * several processes sharing the data directory never interleave.
+ * Appends lines to a file (0600) in group commits: records queue in memory while the previous
+ * batch is being written, 64 lines are encoded into one buffer, each buffer goes out in one
+ * write(2) on an O_APPEND descriptor (lines from several processes sharing the data directory never
+ * interleave), then fdatasync(2), and only then does every record of the batch resolve. An issuance
+ * waits for its record (authority.ts), so a credential never exists without its line on disk; the
+ * callers that issue concurrently (the server, tbot's Workload API) share one write and one sync.
+ *
+ * The file is opened with O_NOFOLLOW: a symbolic link planted at `<path>` is refused (ELOOP), never
+ * appended through. Rotation renames links as names (rename(2) does not follow them) and reads the
+ * size with lstat, so a planted `<path>.N` is moved or dropped, its target untouched.
  *
  * Rotation, when a write leaves the file at `maxBytes` or more: under `<path>.lock` (the
  * cross-process lock of storage/lock.ts, a lock of its own so it never waits on a resource write),
@@ -71,7 +112,8 @@ export class FileAuditLog implements AuditSink {
   /** Queued lines already encoded, 64 at a time: a long burst stays a few flat buffers, not one huge string. */
   private encoded: Buffer[] = []
   private writing: Promise<void> = Promise.resolve()
-  private scheduled = false
+  /** The batch records join until its write starts. */
+  private pending?: Batch
   private failure?: Error
   private readonly now: () => Date
   private readonly maxBytes: number
@@ -86,24 +128,33 @@ export class FileAuditLog implements AuditSink {
     }
   }
 
-  svidIssued(event: SvidIssuedEvent): void {
+  svidIssued(event: SvidIssuedEvent): Promise<void> {
     this.queue.push(auditLine(event, this.now()))
     if (this.queue.length >= ENCODE_EVERY) this.encodeQueue()
-    if (!this.scheduled) {
-      this.scheduled = true
-      this.writing = this.writing.then(() => this.drain()).catch((err: Error) => {
-        this.failure ??= err
-      })
+    if (!this.pending) {
+      const batch = newBatch()
+      this.pending = batch
+      this.writing = this.writing.then(() => this.commit(batch))
     }
+    return this.pending.durable
   }
 
-  private async drain(): Promise<void> {
-    this.scheduled = false
+  /** Never rejects: the batch's records learn the outcome, and flush() reports a failure once. */
+  private async commit(batch: Batch): Promise<void> {
+    this.pending = undefined
     this.encodeQueue()
     const chunks = this.encoded
     this.encoded = []
-    if (chunks.length === 0) return
-    const size = await appendChunks(this.path, chunks)
+    let size: number
+    try {
+      size = await appendChunks(this.path, chunks)
+    } catch (err) {
+      const failure = auditWriteError(this.path, err)
+      this.failure ??= failure
+      batch.reject(failure)
+      return
+    }
+    batch.resolve()
     // A failed rotation loses nothing: the file grows on, and the next batch tries again.
     if (size >= this.maxBytes) await this.rotate().catch(() => undefined)
   }
@@ -116,7 +167,7 @@ export class FileAuditLog implements AuditSink {
 
   private async rotate(): Promise<void> {
     await withLock(`${this.path}.lock`, async () => {
-      const size = await fs.stat(this.path).then((s) => s.size, () => 0)
+      const size = await fs.lstat(this.path).then((s) => (s.isFile() ? s.size : 0), () => 0)
       if (size < this.maxBytes) return
       for (let i = this.maxFiles - 2; i >= 1; i--) await renameIfExists(`${this.path}.${i}`, `${this.path}.${i + 1}`)
       await renameIfExists(this.path, `${this.path}.1`)
@@ -132,15 +183,24 @@ export class FileAuditLog implements AuditSink {
   }
 }
 
-/** Each chunk (whole lines) in one write(2) where the kernel allows; resolves to the file's size after. */
+/** O_APPEND so concurrent writers never interleave a line; O_NOFOLLOW so a planted link is refused. */
+const APPEND_FLAGS = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW
+
+/**
+ * Each chunk (whole lines) in one write(2) where the kernel allows, then fdatasync(2); resolves to
+ * the file's size after. O_NOFOLLOW still opens a FIFO or a device, so anything but a regular file is refused.
+ */
 async function appendChunks(path: string, chunks: readonly Buffer[]): Promise<number> {
-  const handle = await fs.open(path, 'a', 0o600)
+  const handle = await fs.open(path, APPEND_FLAGS, 0o600)
   try {
+    const stat = await handle.stat()
+    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), {code: 'EINVAL'})
     for (const chunk of chunks) {
       let offset = 0
       while (offset < chunk.length) offset += (await handle.write(chunk, offset)).bytesWritten
     }
-    return (await handle.stat()).size
+    await handle.datasync()
+    return stat.size + chunks.reduce((n, c) => n + c.length, 0)
   } finally {
     await handle.close()
   }

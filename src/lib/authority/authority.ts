@@ -2,7 +2,7 @@
  * The Authority: decides who may have which identity and signs it (issue "The certificate
  * authority"). The same object runs in-process for the local backend and inside the server:
  * caller → policy snapshot → decision (authz/decision.ts: RBAC, labels, rules, templates) → TTL cap
- * → sign (ca/) → audit.
+ * → sign (ca/) → audit, awaited: no credential is returned before its audit record is durable.
  */
 import type {KeyObject} from 'node:crypto'
 import type {WorkloadAttrs} from '../authz/attributes.js'
@@ -78,21 +78,24 @@ export class Authority {
     const publicKey = input.publicKey
     const decided = this.decide(input)
     const {decisions, context} = decided instanceof Promise ? await decided : decided
-    return decisions.map((d) => {
+    const recorded: Array<Promise<void>> = []
+    const credentials = decisions.map((d) => {
       const ttlMs = capTtl(input.ttlMs, d.x509MaxTtlMs)
       const cert = issueX509Svid({
         ca: this.deps.ca.spiffeCa, publicKey, spiffeId: d.spiffeId, dnsSans: d.dnsSans, subject: d.subject, ttlMs, now: this.deps.now,
       })
-      this.deps.audit.svidIssued({
+      recorded.push(this.deps.audit.svidIssued({
         svidType: 'x509', user: context.userName, spiffeId: d.spiffeId.toString(), serialNumber: cert.serialHex,
         dnsSans: d.dnsSans, hint: d.hint, workloadIdentity: d.workloadIdentity.name,
         workloadIdentityRevision: d.workloadIdentity.revision, ...selectorFields(input.selector), attributes: context.attrs,
-      })
+      }))
       return {
         spiffeId: d.spiffeId.toString(), hint: d.hint, workloadIdentityName: d.workloadIdentity.name,
         expiresAt: cert.notAfter, ttlMs, certificateDer: cert.der, chainDer: [], serialNumber: cert.serialHex,
       }
     })
+    await auditRecorded(recorded)
+    return credentials
   }
 
   async issueJwtSvids(input: IssueJwtInput): Promise<JwtSvidCredential[]> {
@@ -101,22 +104,25 @@ export class Authority {
     const decided = this.decide(input)
     const {decisions, context} = decided instanceof Promise ? await decided : decided
     const key = this.deps.ca.jwtKey
-    return decisions.map((d) => {
+    const recorded: Array<Promise<void>> = []
+    const credentials = decisions.map((d) => {
       const ttlMs = Math.min(capTtl(input.ttlMs, d.jwtMaxTtlMs), JWT_HARD_MAX_MS)
       const signed = signJwtSvid({
         key: key.privateKey, kid: key.kid, alg: key.alg, issuer: this.deps.issuer, spiffeId: d.spiffeId,
         audiences, ttlMs, extraClaims: d.extraClaims, now: this.deps.now,
       })
-      this.deps.audit.svidIssued({
+      recorded.push(this.deps.audit.svidIssued({
         svidType: 'jwt', user: context.userName, spiffeId: d.spiffeId.toString(), jti: signed.jti, audiences,
         hint: d.hint, workloadIdentity: d.workloadIdentity.name, workloadIdentityRevision: d.workloadIdentity.revision,
         ...selectorFields(input.selector), attributes: context.attrs,
-      })
+      }))
       return {
         spiffeId: d.spiffeId.toString(), hint: d.hint, workloadIdentityName: d.workloadIdentity.name,
         expiresAt: signed.expiresAt, ttlMs, jwt: signed.token, audiences,
       }
     })
+    await auditRecorded(recorded)
+    return credentials
   }
 
   /** Synchronous while the policy snapshot is fresh (most calls): an await per issuance is measurable. */
@@ -137,6 +143,16 @@ export class Authority {
     const wis = [...policy.workloadIdentities.values()]
     return {decisions: checkSpiffeIdLengths(selectByLabels(wis, input.selector.labels, context.roles, context.attrs, td)), context}
   }
+}
+
+/**
+ * Nothing issued without its audit record: the credentials leave the Authority only once every
+ * record is durable (audit.ts), so a failed audit write fails the issuance and the signed
+ * credentials are dropped here, never returned.
+ */
+async function auditRecorded(recorded: ReadonlyArray<Promise<void>>): Promise<void> {
+  if (recorded.length === 1) return recorded[0]
+  await Promise.all(recorded)
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
@@ -70,5 +70,63 @@ describe('FileAuditLog rotation', () => {
       assert.deepEqual(mine, mine.slice().sort((a, b) => a - b), `${who}'s lines in its order`)
     }
     assert.ok(!readdirSync(dir).some((n) => n.startsWith('shared.log.lock')), 'no lock left behind')
+  })
+})
+
+describe('FileAuditLog fails closed', () => {
+  it('each record resolves once its batch is written; concurrent records share one write', async () => {
+    const path = join(dir, 'group.log')
+    const log = new FileAuditLog(path)
+    await Promise.all(Array.from({length: 50}, (_, i) => log.svidIssued(event(`g${i}`))))
+    assert.equal(readFileSync(path, 'utf8').trimEnd().split('\n').length, 50, 'all 50 lines on disk when they resolve')
+    await log.flush()
+  })
+
+  it('a record whose write fails rejects with the audit message, and flush reports it once', async () => {
+    const path = join(dir, 'is-a-dir.log')
+    mkdirSync(path)
+    const log = new FileAuditLog(path)
+    await assert.rejects(log.svidIssued(event('x')), {
+      code: 'INTERNAL', message: `audit log ${path}: EISDIR: illegal operation on a directory; nothing was issued`,
+    })
+    await assert.rejects(log.flush(), /nothing was issued/)
+    await log.flush()
+  })
+
+  it('an audit.log planted as a symbolic link is refused, its target untouched', async () => {
+    const target = join(dir, 'victim')
+    writeFileSync(target, 'precious\n')
+    const path = join(dir, 'link.log')
+    symlinkSync(target, path)
+    const log = new FileAuditLog(path)
+    await assert.rejects(log.svidIssued(event('x')), {
+      message: `audit log ${path}: is a symbolic link; refusing to follow it; nothing was issued`,
+    })
+    assert.equal(readFileSync(target, 'utf8'), 'precious\n')
+    await log.flush().catch(() => undefined)
+  })
+
+  it('rotation moves planted links among the rotated files as names, never writing through them', async () => {
+    const target = join(dir, 'victim-rotated')
+    writeFileSync(target, 'precious\n')
+    const path = join(dir, 'rot.log')
+    symlinkSync(target, `${path}.1`)
+    const log = new FileAuditLog(path, {maxBytes: 256, maxFiles: 3})
+    for (let i = 0; i < 4; i++) await log.svidIssued(event(`r${i}`))
+    await log.flush()
+    assert.equal(readFileSync(target, 'utf8'), 'precious\n')
+    assert.ok(!lstatSync(`${path}.2`).isSymbolicLink(), 'the link was replaced by a rotated file, never written through')
+  })
+
+  it('an audit.log.lock planted as a symbolic link is never written through', async () => {
+    const target = join(dir, 'victim-lock')
+    writeFileSync(target, 'precious\n')
+    const path = join(dir, 'locked.log')
+    symlinkSync(target, `${path}.lock`)
+    const log = new FileAuditLog(path, {maxBytes: 256, maxFiles: 3})
+    for (let i = 0; i < 3; i++) await log.svidIssued(event(`l${i}`))
+    await log.flush()
+    assert.equal(readFileSync(target, 'utf8'), 'precious\n')
+    assert.ok(statSync(`${path}.1`).isFile(), 'rotated once the planted lock (no live holder) was removed as stale')
   })
 })
