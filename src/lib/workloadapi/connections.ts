@@ -16,6 +16,8 @@ export interface Connection {
   /** `uid N`, the peer's IP over TCP, or `unknown`: the key of the per-caller limits. */
   readonly callerKey: string
   readonly caller: Promise<WorkloadCaller>
+  /** Throws when the connection's process changed since it connected (callers.ts). */
+  readonly verify: () => void
 }
 
 interface Tracked extends Connection {
@@ -44,7 +46,9 @@ export class ConnectionRegistry {
   }
 
   /** Registers the socket; undefined (and the socket destroyed) when its caller is at the cap. */
-  add(socket: Socket, callerKey: string, attest: () => Promise<WorkloadCaller>): Connection | undefined {
+  add(
+    socket: Socket, callerKey: string, attest: () => Promise<WorkloadCaller>, verify: () => void = () => {},
+  ): Connection | undefined {
     const open = this.perCaller.get(callerKey) ?? 0
     if (open >= this.limits.maxPerCaller) {
       socket.destroy()
@@ -52,7 +56,8 @@ export class ConnectionRegistry {
     }
     this.perCaller.set(callerKey, open + 1)
     const connection: Tracked = {
-      id: CONNECTION_PREFIX + String(++this.seq), callerKey, caller: attest(), socket, active: 0, idleTimer: undefined,
+      id: CONNECTION_PREFIX + String(++this.seq), callerKey, caller: attest(), verify,
+      socket, active: 0, idleTimer: undefined,
     }
     this.byId.set(connection.id, connection)
     socket.once('close', () => this.remove(connection))

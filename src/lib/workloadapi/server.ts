@@ -3,7 +3,9 @@
  * net.Server, so each connection is seen before gRPC gets it. On accept the peer's SO_PEERCRED is
  * read, the per-caller connection cap applied and attestation started; the connection is then
  * handed to grpc-js through its public connection injector, with `remoteAddress` shadowed by a
- * connection id that handlers map back to the caller (connections.ts). Every call is rate limited
+ * connection id that handlers map back to the caller (connections.ts). The process that connected
+ * is pinned at accept and checked again before every answer and stream push, so a caller that
+ * exec'd another binary since is refused (attest/process-identity.ts). Every call is rate limited
  * per caller and method (rate-limit.ts) and its request bounded (limits.ts, handlers.ts). Handlers
  * are the pure functions of handlers.ts; streams are kept in a StreamHub that pushes every change
  * from the source.
@@ -136,8 +138,8 @@ export class WorkloadApiServer {
    * starts attesting it, and tags it so handlers find it.
    */
   private accept(socket: Socket): boolean {
-    const {callerKey, attest} = this.identifier.identify(socket)
-    const connection = this.connections.add(socket, callerKey, attest)
+    const {callerKey, attest, verify} = this.identifier.identify(socket)
+    const connection = this.connections.add(socket, callerKey, attest, verify)
     if (connection === undefined) {
       this.log.debug('Workload API connection refused: too many open connections', {caller: callerKey})
       return false
@@ -152,10 +154,20 @@ export class WorkloadApiServer {
     return this.connections.get(call.getPeer())?.caller ?? Promise.resolve(UNATTESTED)
   }
 
-  /** The checks every call passes first: the security header, then the caller's rate for `method`. */
+  /**
+   * The checks every call passes first: the security header, the caller's rate for `method`, and
+   * that the connection's process has not exec'd since it connected.
+   */
   private admit(method: LimitedMethod, call: {getPeer(): string; metadata: Grpc.Metadata}): void {
     checkSecurityHeader(call.metadata.get(SECURITY_HEADER))
-    this.rateLimiter.take(method, this.connections.get(call.getPeer())?.callerKey ?? 'unknown')
+    const connection = this.connections.get(call.getPeer())
+    this.rateLimiter.take(method, connection?.callerKey ?? 'unknown')
+    connection?.verify()
+  }
+
+  /** Throws when the call's process changed; checked again right before anything is sent. */
+  private verifyCaller(call: {getPeer(): string}): void {
+    this.connections.get(call.getPeer())?.verify()
   }
 
   private implementation(): Grpc.UntypedServiceImplementation {
@@ -179,7 +191,10 @@ export class WorkloadApiServer {
       const ended = this.connections.callStarted(call.getPeer())
       const run = async (): Promise<object> => {
         this.admit(method, call)
-        return handle(call.request, call)
+        const reply = await handle(call.request, call)
+        // Attestation may have taken a while: the process must still be the one that connected.
+        this.verifyCaller(call)
+        return reply
       }
       run().finally(ended).then((reply) => callback(null, reply), (err: unknown) => callback(this.statusFor(method, err)))
     }
@@ -204,7 +219,11 @@ export class WorkloadApiServer {
           return
         }
         const detach = this.hub.open(kind, caller, {
-          write: (message) => call.write(message),
+          // Every push re-checks the process; a refusal ends the stream through the hub's fail().
+          write: (message) => {
+            this.verifyCaller(call)
+            call.write(message)
+          },
           fail: (err) => {
             this.openStreams.delete(call)
             this.endWithError(call, kind, err)

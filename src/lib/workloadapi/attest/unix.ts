@@ -15,6 +15,7 @@ import {readFile, readlink, stat} from 'node:fs/promises'
 import type {UnixAttrs, WorkloadAttrs} from '../../authz/attributes.js'
 import {discardLogger, type Logger} from '../../log.js'
 import type {PeerCred} from './peercred.js'
+import {processChange, readProcessIdentity, type ProcessIdentity} from './process-identity.js'
 
 export const DEFAULT_BINARY_HASH_MAX_SIZE_BYTES = 1 << 30
 /** Teleport's BinaryHashReadTimeout: a stalled read (network or overlay filesystems) gives up. */
@@ -60,7 +61,8 @@ export function parseStartTime(stat: string): string | undefined {
 
 export class UnixAttestor {
   private readonly maxBytes: number
-  private readonly procRoot: string
+  /** Where procfs is mounted; read by the connection-time process pinning too (callers.ts). */
+  readonly procRoot: string
   private readonly timeoutMs: number
   private readonly log: Logger
   private readonly processes: LruCache<Promise<WorkloadAttrs | undefined>>
@@ -79,19 +81,24 @@ export class UnixAttestor {
     this.hashes = new LruCache(256)
   }
 
-  /** The caller's workload attributes, or undefined when attestation failed (soft failure). */
-  async attest(peer: PeerCred): Promise<WorkloadAttrs | undefined> {
+  /**
+   * The caller's workload attributes, or undefined when attestation failed (soft failure). With
+   * `pinned` (the process as it was when the connection was accepted, process-identity.ts), only
+   * that executable is attested: the cache is keyed by it too, so a process that exec'd is a new
+   * entry, and a process that exec'd while being read gets nothing.
+   */
+  async attest(peer: PeerCred, pinned?: ProcessIdentity): Promise<WorkloadAttrs | undefined> {
     // pid 0: the peer is in another PID namespace, so there is no process to look at (Teleport).
     if (peer.pid === 0) return undefined
-    const startTime = await this.startTime(peer.pid)
+    const startTime = pinned?.startTime ?? await this.startTime(peer.pid)
     if (startTime === undefined) {
       this.log.warn('Workload attestation failed', {pid: peer.pid, error: 'process not found'})
       return undefined
     }
-    const key = `${peer.pid}:${startTime}:${peer.uid}:${peer.gid}`
+    const key = `${peer.pid}:${startTime}:${pinned?.executable ?? '-'}:${peer.uid}:${peer.gid}`
     let attrs = this.processes.get(key)
     if (attrs === undefined) {
-      attrs = this.attestProcess(peer, startTime)
+      attrs = this.attestProcess(peer, startTime, pinned)
       this.processes.set(key, attrs)
       // A process that vanished mid-way is not cached: a later one with the same key cannot exist,
       // but an undefined result would otherwise be served from the cache forever.
@@ -108,12 +115,18 @@ export class UnixAttestor {
     }
   }
 
-  private async attestProcess(peer: PeerCred, startTime: string): Promise<WorkloadAttrs | undefined> {
+  private async attestProcess(
+    peer: PeerCred, startTime: string, pinned: ProcessIdentity | undefined,
+  ): Promise<WorkloadAttrs | undefined> {
     const exe = `${this.procRoot}/${peer.pid}/exe`
     const [binaryPath, binaryHash] = await Promise.all([this.readBinaryPath(exe), this.hashBinary(exe)])
-    // The pid may have been reused while we read: only a process with the same start time is ours.
-    if ((await this.startTime(peer.pid)) !== startTime) {
-      this.log.warn('Workload attestation failed', {pid: peer.pid, error: 'process exited during attestation'})
+    // The pid may have been reused while we read: only a process with the same start time is ours;
+    // and with a pinned executable, only a process still running it (it may have exec'd meanwhile).
+    const change = pinned !== undefined
+      ? processChange(pinned, readProcessIdentity(peer.pid, this.procRoot))
+      : (await this.startTime(peer.pid)) !== startTime ? 'exited' : undefined
+    if (change !== undefined) {
+      this.log.warn('Workload attestation failed', {pid: peer.pid, error: `process ${change} during attestation`})
       return undefined
     }
     const unix: UnixAttrs = {
