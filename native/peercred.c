@@ -1,6 +1,6 @@
 // getPeerCred(fd) -> {pid, uid, gid}: the credentials the kernel recorded for the process at the
 // other end of a connected Unix socket when it called connect() (SO_PEERCRED, Linux). The Workload
-// API server uses them to attest callers (spec/node-notes.md §2, option (a)).
+// API server uses them to attest callers (src/lib/workloadapi/attest/peercred.ts).
 // Plain Node-API C, no node-addon-api; built by scripts/build.mjs with gcc against Node's headers.
 #define _GNU_SOURCE
 #include <errno.h>
