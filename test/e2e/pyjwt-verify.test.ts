@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {describe, it} from 'node:test'
-import {createCaMaterial, type CaMaterial} from '../../src/lib/ca/ca-material.js'
+import type {CaMaterial} from '../../src/lib/ca/ca-material.js'
 import {jwksFromKeys} from '../../src/lib/ca/jwk.js'
 import {signJwtSvid} from '../../src/lib/ca/fast-leaf/jwt.js'
 import {issuerUrl} from '../../src/lib/oidc.js'
+import {makeProductCa} from '../helpers/pki.js'
 
 const PYTHON = '/usr/bin/python3'
 const VERIFY = `
@@ -38,8 +39,8 @@ describe('JWT-SVIDs verified by PyJWT', {skip}, () => {
   const issuer = issuerUrl('proxy.example.org:443')
   for (const jwtKeyType of ['rsa-2048', 'ecdsa-p256'] as const) {
     it(`accepts ${jwtKeyType === 'rsa-2048' ? 'RS256' : 'ES256'} tokens against the JWKS and rejects tampering`, async () => {
-      const ca: CaMaterial = await createCaMaterial({clusterName: 'example.org', jwtKeyType, now: () => new Date()})
-      const other = await createCaMaterial({clusterName: 'example.org', jwtKeyType, now: () => new Date()})
+      const ca: CaMaterial = await makeProductCa({jwtKeyType})
+      const other = await makeProductCa({jwtKeyType})
       // Both keys published, as during a rotation: PyJWT must pick ours by kid.
       const jwks = jwksFromKeys([other.jwtKey, ca.jwtKey])
       const s = signJwtSvid({

@@ -16,7 +16,7 @@ import {HttpsJsonClient} from '../../src/lib/net/https-client.js'
 import {cliEnv, start} from '../helpers/cli.js'
 import {freePort, serverConfig, startTestServer} from '../helpers/server.js'
 import {tempDir} from '../helpers/tmp.js'
-import {makeIntermediateCa, makeRootCa, makeServerCert} from '../unit/server/test-pki.js'
+import {makeIntermediateCa, makeRootCa, makeServerCert} from '../helpers/pki.js'
 
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await sleep(25)

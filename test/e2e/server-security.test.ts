@@ -13,12 +13,13 @@ import {after, before, describe, it} from 'node:test'
 import {signAdminIdentity} from '../../src/lib/backend/admin-identity.js'
 import {readIdentityFile, type IdentityFile} from '../../src/lib/backend/identity-file.js'
 import {RemoteBackend} from '../../src/lib/backend/remote/admin.js'
-import {createCaMaterial, type CaMaterial} from '../../src/lib/ca/ca-material.js'
+import type {CaMaterial} from '../../src/lib/ca/ca-material.js'
 import {loadCaMaterial} from '../../src/lib/ca/ca-store.js'
 import {issueClientCert} from '../../src/lib/ca/client-identity.js'
 import {toPem} from '../../src/lib/ca/pem.js'
 import {dataDirPaths} from '../../src/lib/backend/local/data-dir.js'
 import {FileResourceStore} from '../../src/lib/storage/file-store.js'
+import {makeProductCa} from '../helpers/pki.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 
 interface Reply {
@@ -126,7 +127,7 @@ describe('client certificates', () => {
   })
 
   it("refuses an admin certificate from another cluster's CA", async () => {
-    const foreign = await createCaMaterial({clusterName: 'evil.example', now: () => new Date()})
+    const foreign = await makeProductCa({clusterName: 'evil.example'})
     const {identity} = signAdminIdentity(foreign, 'admin', 3_600_000, () => new Date())
     assertRefused(await call('GET', '/v1/status', {identity}), 401, 'UNAUTHENTICATED', /^client certificate rejected: [A-Z_]+$/)
     const rm = await call('DELETE', '/v1/resources/role/anything', {identity})

@@ -16,7 +16,7 @@ import {thumbprintRoute} from '../../src/lib/server/thumbprint.js'
 import {HttpsJsonClient} from '../../src/lib/net/https-client.js'
 import {cliEnv, start} from '../helpers/cli.js'
 import {tempDir} from '../helpers/tmp.js'
-import {makeIntermediateCa, makeRootCa, makeSelfSignedServerCert, makeServerCert, type TestCert} from '../unit/server/test-pki.js'
+import {makeIntermediateCa, makeRootCa, makeSelfSignedServerCert, makeServerCert, type TestCert} from '../helpers/pki.js'
 
 function openssl(args: string[], input = ''): Promise<string> {
   return new Promise((resolve, reject) => {

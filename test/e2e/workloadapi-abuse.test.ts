@@ -21,7 +21,7 @@ import {after, before, describe, it} from 'node:test'
 import {WorkloadApiClient} from '../../src/lib/workloadapi/client.js'
 import type {WorkloadApiLimitOverrides} from '../../src/lib/workloadapi/limits.js'
 import {startWorkloadApiServer, type RunningWorkloadApiServer} from '../../src/lib/workloadapi/server.js'
-import {TestSource} from '../unit/workloadapi/helpers.js'
+import {TestSource} from '../helpers/workload-source.js'
 import {makeCluster, waitFor, type Cluster, type Running} from './tbot-cluster.js'
 
 const NOBODY = {uid: 65534, gid: 65534}

@@ -13,7 +13,7 @@ import {fileURLToPath} from 'node:url'
 import {formatGoTime} from '../../src/lib/workloadapi/inspect.js'
 import {loadWorkloadApi} from '../../src/lib/workloadapi/proto.js'
 import {startWorkloadApiServer, type RunningWorkloadApiServer} from '../../src/lib/workloadapi/server.js'
-import {TestSource} from '../unit/workloadapi/helpers.js'
+import {TestSource} from '../helpers/workload-source.js'
 
 const here = fileURLToPath(import.meta.url)
 const root = join(here, '..', '..', here.endsWith('.ts') ? '..' : '../..')

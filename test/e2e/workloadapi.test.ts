@@ -16,7 +16,7 @@ import {grpcTarget, parseWorkloadAddress} from '../../src/lib/workloadapi/addres
 import {WorkloadApiClient, WorkloadApiError} from '../../src/lib/workloadapi/client.js'
 import {loadWorkloadApi, type X509BundlesResponse, type X509SvidResponse} from '../../src/lib/workloadapi/proto.js'
 import {startWorkloadApiServer, type RunningWorkloadApiServer} from '../../src/lib/workloadapi/server.js'
-import {TestSource} from '../unit/workloadapi/helpers.js'
+import {TestSource} from '../helpers/workload-source.js'
 
 const ID = 'spiffe://example.org/svc/e2e'
 const NOBODY = 65534

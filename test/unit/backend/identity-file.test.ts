@@ -6,13 +6,14 @@ import {join} from 'node:path'
 import {before, describe, it} from 'node:test'
 import {ADMIN_ROLE, isAdminIdentity, signAdminIdentity} from '../../../src/lib/backend/admin-identity.js'
 import {decodeIdentityFile, encodeIdentityFile, readIdentityFile} from '../../../src/lib/backend/identity-file.js'
-import {createCaMaterial, type CaMaterial} from '../../../src/lib/ca/ca-material.js'
+import type {CaMaterial} from '../../../src/lib/ca/ca-material.js'
 import {parseClientIdentity} from '../../../src/lib/ca/client-identity.js'
+import {makeProductCa} from '../../helpers/pki.js'
 import {tempDir} from '../../helpers/tmp.js'
 
 let ca: CaMaterial
 before(async () => {
-  ca = await createCaMaterial({clusterName: 'example.teleport.sh', now: () => new Date()})
+  ca = await makeProductCa({clusterName: 'example.teleport.sh'})
 })
 
 describe('admin identity files', () => {

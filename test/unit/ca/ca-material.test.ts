@@ -7,7 +7,9 @@ import {createCaMaterial} from '../../../src/lib/ca/ca-material.js'
 import {CA_FILES, loadCaMaterial, saveCaMaterial} from '../../../src/lib/ca/ca-store.js'
 import {jwtKid} from '../../../src/lib/ca/keys.js'
 import {BadParameterError, CorruptStateError, NotFoundError} from '../../../src/lib/errors.js'
-import {openssl, opensslText, sharedCa, tempDir} from './helpers.js'
+import {openssl, opensslText} from '../../helpers/openssl.js'
+import {sharedCa} from '../../helpers/pki.js'
+import {tempDir} from '../../helpers/tmp.js'
 
 const DAY = 24 * 3600_000
 

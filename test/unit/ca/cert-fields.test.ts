@@ -6,7 +6,8 @@ import {generateP256KeyDer} from '../../../src/lib/ca/fast-leaf/fast-keygen.js'
 import {KEY_USAGE, OID} from '../../../src/lib/ca/oids.js'
 import {issueServerCert, issueX509Svid} from '../../../src/lib/ca/profiles.js'
 import {caPin, subjectPublicKeyInfo} from '../../../src/lib/net/ca-pin.js'
-import {fixedClock, openssl, sharedCa} from './helpers.js'
+import {fixedClock, sharedCa} from '../../helpers/pki.js'
+import {openssl} from '../../helpers/openssl.js'
 
 const NOW = fixedClock('2026-01-15T12:00:00Z')
 

@@ -4,7 +4,8 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import * as der from '../../../src/lib/ca/fast-leaf/der.js'
 import {DerError, children, contents, readTlv} from '../../../src/lib/ca/fast-leaf/der-reader.js'
-import {openssl, tempDir} from './helpers.js'
+import {openssl} from '../../helpers/openssl.js'
+import {tempDir} from '../../helpers/tmp.js'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 

@@ -8,7 +8,9 @@ import {jwksFromKeys} from '../../../src/lib/ca/jwk.js'
 import {signJwtSvid, type SignJwtSvidParams} from '../../../src/lib/ca/fast-leaf/jwt.js'
 import {BadParameterError} from '../../../src/lib/errors.js'
 import {issuerUrl, openIdConfiguration} from '../../../src/lib/oidc.js'
-import {fixedClock, openssl, sharedCa, tempDir} from './helpers.js'
+import {fixedClock, sharedCa} from '../../helpers/pki.js'
+import {openssl} from '../../helpers/openssl.js'
+import {tempDir} from '../../helpers/tmp.js'
 
 const ISSUER = 'https://proxy.example.org/workload-identity'
 const decode = (segment: string): unknown => JSON.parse(Buffer.from(segment, 'base64url').toString())

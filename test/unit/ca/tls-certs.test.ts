@@ -7,7 +7,9 @@ import {issueClientCert, parseClientIdentity} from '../../../src/lib/ca/client-i
 import {toPem} from '../../../src/lib/ca/pem.js'
 import {issueServerCert} from '../../../src/lib/ca/profiles.js'
 import {BadParameterError} from '../../../src/lib/errors.js'
-import {opensslText, opensslVerify, sharedCa, tempDir} from './helpers.js'
+import {opensslText, opensslVerify} from '../../helpers/openssl.js'
+import {sharedCa} from '../../helpers/pki.js'
+import {tempDir} from '../../helpers/tmp.js'
 
 const now = () => new Date()
 

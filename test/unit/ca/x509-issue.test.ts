@@ -5,7 +5,9 @@ import * as der from '../../../src/lib/ca/fast-leaf/der.js'
 import {generateP256KeyDer} from '../../../src/lib/ca/fast-leaf/fast-keygen.js'
 import {issueX509Svid, type X509SvidParams} from '../../../src/lib/ca/profiles.js'
 import {BadParameterError, SpiffeIdError} from '../../../src/lib/errors.js'
-import {fixedClock, openssl, opensslText, opensslVerify, sharedCa, tempDir} from './helpers.js'
+import {fixedClock, sharedCa} from '../../helpers/pki.js'
+import {openssl, opensslText, opensslVerify} from '../../helpers/openssl.js'
+import {tempDir} from '../../helpers/tmp.js'
 
 const ID = 'spiffe://example.org/svc/payments'
 const NOW = fixedClock('2026-01-15T12:00:00.500Z')

@@ -7,7 +7,7 @@ import {HttpServer} from '../../../src/lib/server/http.js'
 import type {Route} from '../../../src/lib/server/router.js'
 import {caPin} from '../../../src/lib/net/ca-pin.js'
 import {HttpsJsonClient, INSECURE_WARNING, interpretResponse, type HttpsClientOptions} from '../../../src/lib/net/https-client.js'
-import {makeClientCert, makeRootCa, makeServerCert, type TestCert} from '../server/test-pki.js'
+import {makeClientCert, makeRootCa, makeServerCert, type TestCert} from '../../helpers/pki.js'
 
 interface Caller {
   readonly name: string

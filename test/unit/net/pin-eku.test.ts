@@ -4,7 +4,7 @@ import {X509Certificate} from 'node:crypto'
 import {before, describe, it} from 'node:test'
 import {caPin} from '../../../src/lib/net/ca-pin.js'
 import {pinnedChainProblem} from '../../../src/lib/net/pin.js'
-import {makeClientCert, makeRootCa, makeServerCert, type TestCert} from '../server/test-pki.js'
+import {makeClientCert, makeRootCa, makeServerCert, type TestCert} from '../../helpers/pki.js'
 
 let root: TestCert
 let client: TestCert

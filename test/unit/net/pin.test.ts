@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {before, describe, it} from 'node:test'
 import {caPin} from '../../../src/lib/net/ca-pin.js'
 import {parseCaPin, pinnedChainProblem} from '../../../src/lib/net/pin.js'
-import {makeClientCert, makeIntermediateCa, makeRootCa, makeServerCert, type TestCert} from '../server/test-pki.js'
+import {makeClientCert, makeIntermediateCa, makeRootCa, makeServerCert, type TestCert} from '../../helpers/pki.js'
 
 let root: TestCert
 let int: TestCert

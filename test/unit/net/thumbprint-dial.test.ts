@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {before, describe, it} from 'node:test'
 import {computeThumbprint, thumbprintTarget} from '../../../src/lib/net/thumbprint-dial.js'
-import {makeIntermediateCa, makeRootCa, type TestCert} from '../server/test-pki.js'
+import {makeIntermediateCa, makeRootCa, type TestCert} from '../../helpers/pki.js'
 
 let root: TestCert
 let intermediate: TestCert

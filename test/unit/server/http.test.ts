@@ -6,7 +6,7 @@ import {AccessDeniedError} from '../../../src/lib/errors.js'
 import {createLogger} from '../../../src/lib/log.js'
 import {HttpServer, type HttpLimits} from '../../../src/lib/server/http.js'
 import {reply, type Route} from '../../../src/lib/server/router.js'
-import {makeClientCert, makeRootCa, makeServerCert, type TestCert} from './test-pki.js'
+import {makeClientCert, makeRootCa, makeServerCert, type TestCert} from '../../helpers/pki.js'
 
 interface Caller {
   readonly name: string

@@ -8,7 +8,7 @@ import {after, before, describe, it} from 'node:test'
 import {InputError} from '../../../src/lib/errors.js'
 import {caPin, subjectPublicKeyInfo} from '../../../src/lib/net/ca-pin.js'
 import {loadKeyPairs} from '../../../src/lib/server/tls.js'
-import {makeIntermediateCa, makeRootCa, makeServerCert, type TestCert} from './test-pki.js'
+import {makeIntermediateCa, makeRootCa, makeServerCert, type TestCert} from '../../helpers/pki.js'
 
 let root: TestCert
 let intermediate: TestCert

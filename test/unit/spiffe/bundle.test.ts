@@ -10,7 +10,8 @@ import {toPem} from '../../../src/lib/ca/pem.js'
 import {BadParameterError, NotFoundError} from '../../../src/lib/errors.js'
 import {BundleSet, JwtBundle, SpiffeBundle, X509Bundle} from '../../../src/lib/spiffe/bundle.js'
 import {TrustDomain} from '../../../src/lib/spiffe/id.js'
-import {sharedCa, tempDir} from '../ca/helpers.js'
+import {sharedCa} from '../../helpers/pki.js'
+import {tempDir} from '../../helpers/tmp.js'
 
 const TD = TrustDomain.parse('example.org')
 const OTHER = TrustDomain.parse('other.org')

@@ -6,7 +6,7 @@ import {BadParameterError, UnauthenticatedError} from '../../../src/lib/errors.j
 import {BundleSet, JwtBundle} from '../../../src/lib/spiffe/bundle.js'
 import {TrustDomain} from '../../../src/lib/spiffe/id.js'
 import {JwtSvid} from '../../../src/lib/spiffe/jwt-svid.js'
-import {fixedClock, sharedCa} from '../ca/helpers.js'
+import {fixedClock, sharedCa} from '../../helpers/pki.js'
 
 const TD = TrustDomain.parse('example.org')
 const T0 = Date.parse('2026-01-15T12:00:00Z') / 1000

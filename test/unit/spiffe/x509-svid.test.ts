@@ -13,7 +13,9 @@ import {BadParameterError, UnauthenticatedError} from '../../../src/lib/errors.j
 import {BundleSet, X509Bundle} from '../../../src/lib/spiffe/bundle.js'
 import {TrustDomain} from '../../../src/lib/spiffe/id.js'
 import {X509Svid, idFromCert} from '../../../src/lib/spiffe/x509-svid.js'
-import {fixedClock, opensslVerify, sharedCa, tempDir} from '../ca/helpers.js'
+import {opensslVerify} from '../../helpers/openssl.js'
+import {fixedClock, sharedCa} from '../../helpers/pki.js'
+import {tempDir} from '../../helpers/tmp.js'
 
 const TD = TrustDomain.parse('example.org')
 const NOW = fixedClock('2026-01-15T12:00:00Z')

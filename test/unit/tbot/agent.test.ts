@@ -13,13 +13,14 @@ import {parseTbotConfig} from '../../../src/lib/tbot/config/load.js'
 import type {DestinationConfig, TbotConfig} from '../../../src/lib/tbot/config/types.js'
 import {MemoryDestination, type Artifact, type Destination} from '../../../src/lib/tbot/destination.js'
 import type {ConnectTbot} from '../../../src/lib/tbot/connect.js'
-import {FakeSession, makeCa, type TestCa} from './fake-session.js'
+import {FakeSession} from './fake-session.js'
+import {makeTrustDomainCa, type TrustDomainCa} from '../../helpers/pki.js'
 
 let root = ''
-let ca: TestCa
+let ca: TrustDomainCa
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'tbot-agent-'))
-  ca = await makeCa()
+  ca = await makeTrustDomainCa()
 })
 after(async () => { await rm(root, {recursive: true, force: true}) })
 
@@ -175,7 +176,7 @@ describe('runAgent: long-running', () => {
 
   it('re-renders X.509 outputs when the trust bundle changes', async () => {
     const dir = freshDir()
-    const other = await makeCa('partner.example.com')
+    const other = await makeTrustDomainCa('partner.example.com')
     const config = await parseTbotConfig(configYaml(x509Service(dir, ', include_federated_trust_bundles: true')))
     const h = harness({bundlePollIntervalMs: 60_000})
     const done = runAgent(config, h.deps)
@@ -184,11 +185,11 @@ describe('runAgent: long-running', () => {
     await h.clock.advance(60_000)
     await h.clock.whenSleeping(3)
     assert.equal(session.x509Requests.length, 1, 'no change, no re-render')
-    session.federated = [{trustDomain: 'partner.example.com', x509Pem: other.pem, jwtKeys: []}]
+    session.federated = [{trustDomain: 'partner.example.com', x509Pem: other.certPem, jwtKeys: []}]
     await h.clock.advance(60_000)
     await h.clock.whenSleeping(3)
     assert.equal(session.x509Requests.length, 2)
-    assert.equal(await read(dir, 'svid_bundle.pem'), ca.pem + other.pem)
+    assert.equal(await read(dir, 'svid_bundle.pem'), ca.certPem + other.certPem)
     assert.ok(h.lines.some((l) => l.includes('Trust bundle changed, re-rendering output')))
     h.signals.emit('SIGTERM')
     await done

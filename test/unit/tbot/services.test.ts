@@ -10,13 +10,14 @@ import {createLogger, type Logger} from '../../../src/lib/log.js'
 import type {JwtOutputConfig, X509OutputConfig} from '../../../src/lib/tbot/config/types.js'
 import {MemoryDestination, type Artifact} from '../../../src/lib/tbot/destination.js'
 import {createOutputService, exactlyOne} from '../../../src/lib/tbot/services.js'
-import {FakeSession, makeCa, type TestCa} from './fake-session.js'
+import {FakeSession} from './fake-session.js'
+import {makeTrustDomainCa, type TrustDomainCa} from '../../helpers/pki.js'
 
 let root = ''
-let ca: TestCa
+let ca: TrustDomainCa
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'tbot-svc-'))
-  ca = await makeCa()
+  ca = await makeTrustDomainCa()
 })
 after(async () => { await rm(root, {recursive: true, force: true}) })
 
@@ -76,7 +77,7 @@ describe('workload-identity-x509 output', () => {
     assert.equal(cert.subjectAltName, 'URI:spiffe://example.teleport.sh/svc/foo')
     const bundle = new X509Certificate(await readFile(join(dir, 'svid_bundle.pem')))
     assert.ok(cert.verify(bundle.publicKey), 'svid.pem verifies against svid_bundle.pem')
-    assert.equal(await readFile(join(dir, 'svid_bundle.pem'), 'utf8'), ca.pem)
+    assert.equal(await readFile(join(dir, 'svid_bundle.pem'), 'utf8'), ca.certPem)
     for (const name of await readdir(dir)) assert.equal((await stat(join(dir, name))).mode & 0o777, 0o600, name)
     assert.deepEqual((await readdir(dir)).sort(), ['svid.pem', 'svid_bundle.pem', 'svid_key.pem'])
 
@@ -106,9 +107,9 @@ describe('workload-identity-x509 output', () => {
   })
 
   it('appends the chain to svid.pem and federated bundles only when asked', async () => {
-    const other = await makeCa('other.example.com')
+    const other = await makeTrustDomainCa('other.example.com')
     const session = new FakeSession(ca)
-    session.federated = [{trustDomain: 'other.example.com', x509Pem: other.pem, jwtKeys: []}]
+    session.federated = [{trustDomain: 'other.example.com', x509Pem: other.certPem, jwtKeys: []}]
     session.overrides.x509 = async (req) => {
       const cred = await session.x509Credential(req.publicKeyDer, session.spiffeId, 'foo', req.ttlMs)
       return [{...cred, chainDer: [new Uint8Array(other.cert.rawData)]}]
@@ -117,10 +118,10 @@ describe('workload-identity-x509 output', () => {
     await createOutputService(x509Config('/u'), {log: captureLog().log, destination: plain}).generate(session, live)
     const svidPem = new TextDecoder().decode(await plain.read('svid.pem'))
     assert.equal(svidPem.match(/BEGIN CERTIFICATE/g)?.length, 2)
-    assert.equal(new TextDecoder().decode(await plain.read('svid_bundle.pem')), ca.pem)
+    assert.equal(new TextDecoder().decode(await plain.read('svid_bundle.pem')), ca.certPem)
     const federated = new MemoryDestination()
     await createOutputService(x509Config('/u', {includeFederatedTrustBundles: true}), {log: captureLog().log, destination: federated}).generate(session, live)
-    assert.equal(new TextDecoder().decode(await federated.read('svid_bundle.pem')), ca.pem + other.pem)
+    assert.equal(new TextDecoder().decode(await federated.read('svid_bundle.pem')), ca.certPem + other.certPem)
   })
 
   it('zero SVIDs: Teleport\'s message, nothing written', async () => {
@@ -149,7 +150,7 @@ describe('workload-identity-x509 output', () => {
   it('refuses a certificate for a key it did not generate', async () => {
     const destination = new MemoryDestination()
     const session = new FakeSession(ca)
-    const stranger = await makeCa('stranger')
+    const stranger = await makeTrustDomainCa('stranger')
     session.overrides.x509 = async (req) => {
       const spki = new Uint8Array(await crypto.subtle.exportKey('spki', stranger.keys.publicKey))
       return [await session.x509Credential(spki, session.spiffeId, 'foo', req.ttlMs)]

@@ -16,12 +16,13 @@ import {parseTbotConfig} from '../../../src/lib/tbot/config/load.js'
 import {workloadApiStarter} from '../../../src/lib/tbot/workload-api.js'
 import {pemCertificates, SessionWorkloadSource} from '../../../src/lib/tbot/workload-source.js'
 import {WorkloadApiClient} from '../../../src/lib/workloadapi/client.js'
-import {FakeSession, makeCa, type TestCa} from './fake-session.js'
+import {FakeSession} from './fake-session.js'
+import {makeTrustDomainCa, type TrustDomainCa} from '../../helpers/pki.js'
 
-let ca: TestCa
+let ca: TrustDomainCa
 let root = ''
 before(async () => {
-  ca = await makeCa()
+  ca = await makeTrustDomainCa()
   root = await mkdtemp(join(tmpdir(), 'tbot-wapi-'))
 })
 after(async () => { await rm(root, {recursive: true, force: true}) })
@@ -99,8 +100,8 @@ describe('SessionWorkloadSource', () => {
     await s.x509Svids(ALICE)
     let notified = 0
     s.subscribe(() => notified++)
-    const partner = await makeCa('partner.example.com')
-    session.federated = [{trustDomain: 'partner.example.com', x509Pem: partner.pem, jwtKeys: [partner.jwk]}]
+    const partner = await makeTrustDomainCa('partner.example.com')
+    session.federated = [{trustDomain: 'partner.example.com', x509Pem: partner.certPem, jwtKeys: [partner.jwk]}]
     await clock.whenSleeping(2)
     await clock.advance(60_000)
     assert.equal(notified, 1)
@@ -122,8 +123,8 @@ describe('SessionWorkloadSource', () => {
   })
 
   it('splits a PEM bundle into DER certificates', async () => {
-    const other = await makeCa('other')
-    assert.deepEqual(pemCertificates(ca.pem + other.pem), [new Uint8Array(ca.cert.rawData), new Uint8Array(other.cert.rawData)])
+    const other = await makeTrustDomainCa('other')
+    assert.deepEqual(pemCertificates(ca.certPem + other.certPem), [new Uint8Array(ca.cert.rawData), new Uint8Array(other.cert.rawData)])
   })
 })
 

@@ -5,7 +5,8 @@ import {discardLogger} from '../../../src/lib/log.js'
 import {ManualClock} from '../../../src/lib/tbot/clock.js'
 import {SvidCache} from '../../../src/lib/tbot/workload-cache.js'
 import {SessionWorkloadSource} from '../../../src/lib/tbot/workload-source.js'
-import {FakeSession, makeCa} from './fake-session.js'
+import {FakeSession} from './fake-session.js'
+import {makeTrustDomainCa} from '../../helpers/pki.js'
 
 const ALICE: {workload: WorkloadAttrs} = {workload: {unix: {attested: true, pid: 10, uid: 1000, gid: 1000}}}
 const BOB: {workload: WorkloadAttrs} = {workload: {unix: {attested: true, pid: 11, uid: 1001, gid: 2000}}}
@@ -71,7 +72,7 @@ function source(session: FakeSession, clock: ManualClock, renewalIntervalMs = 20
 describe('SessionWorkloadSource caching', () => {
   it('JWT-SVIDs: one signing per caller and audience list until rotation', async () => {
     const clock = new ManualClock()
-    const session = new FakeSession(await makeCa(), undefined, () => clock.now())
+    const session = new FakeSession(await makeTrustDomainCa(), undefined, () => clock.now())
     const s = source(session, clock)
     await s.start()
     const [a1, a2] = await Promise.all([s.jwtSvids(ALICE, ['a']), s.jwtSvids(ALICE, ['a'])])
@@ -90,7 +91,7 @@ describe('SessionWorkloadSource caching', () => {
 
   it('JWT-SVIDs for callers choosing new audiences stay within cacheMaxBytes', async () => {
     const clock = new ManualClock()
-    const session = new FakeSession(await makeCa(), undefined, () => clock.now())
+    const session = new FakeSession(await makeTrustDomainCa(), undefined, () => clock.now())
     const s = new SessionWorkloadSource({
       session, selector: {name: 'foo'}, credentialTtlMs: 60 * MINUTE, renewalIntervalMs: 20 * MINUTE,
       bundlePollIntervalMs: 60 * MINUTE, clock, random: () => 0.5, log: discardLogger, cacheMaxBytes: 64 * 1024,
@@ -108,7 +109,7 @@ describe('SessionWorkloadSource caching', () => {
 
   it('refreshes open streams at half the granted TTL when the cluster capped it below renewal_interval', async () => {
     const clock = new ManualClock()
-    const session = new FakeSession(await makeCa(), undefined, () => clock.now())
+    const session = new FakeSession(await makeTrustDomainCa(), undefined, () => clock.now())
     session.overrides.x509 = async (r) => [await session.x509Credential(r.publicKeyDer, session.spiffeId, 'foo', 8 * MINUTE)]
     const s = source(session, clock)
     await s.start()
@@ -130,7 +131,7 @@ describe('SessionWorkloadSource caching', () => {
 
   it('rotateNow() rotates at once', async () => {
     const clock = new ManualClock()
-    const session = new FakeSession(await makeCa(), undefined, () => clock.now())
+    const session = new FakeSession(await makeTrustDomainCa(), undefined, () => clock.now())
     const s = source(session, clock)
     await s.start()
     const first = await s.x509Svids(ALICE)

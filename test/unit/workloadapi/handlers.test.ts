@@ -11,7 +11,8 @@ import {
 import {fromProtoStruct} from '../../../src/lib/workloadapi/proto.js'
 import {grpcStatusOf} from '../../../src/lib/workloadapi/status.js'
 import type {TrustBundles, WorkloadCaller} from '../../../src/lib/workloadapi/source.js'
-import {bundleOf, makeCa, makeJwtKey, signJwt, TestSource, type JwtKey, type TestCa} from './helpers.js'
+import {bundleOf, TestSource} from '../../helpers/workload-source.js'
+import {type JwtKey, makeJwtKey, makeTrustDomainCa, signJwt, type TrustDomainCa} from '../../helpers/pki.js'
 
 const ID = 'spiffe://example.org/svc/api'
 const ROOT: WorkloadCaller = {workload: {unix: {attested: true, pid: 10, uid: 0, gid: 0}}}
@@ -38,10 +39,10 @@ describe('security header (Workload Endpoint §2)', () => {
 
 describe('FetchX509SVID / bundles handlers', () => {
   let source: TestSource
-  let federated: TestCa
+  let federated: TrustDomainCa
   before(async () => {
     source = await TestSource.create(ID, byUid, {hint: 'api'})
-    federated = await makeCa('partner.test')
+    federated = await makeTrustDomainCa('partner.test')
     source.trust = {local: source.trust.local, federated: [bundleOf(federated, [makeJwtKey('partner-1')])]}
   })
 
@@ -76,7 +77,7 @@ describe('FetchX509SVID / bundles handlers', () => {
   })
 
   it('never emits private JWK parameters', () => {
-    const privateKey = generatePrivateKey('ecdsa-p256') // re-imported: see helpers.ts makeJwtKey
+    const privateKey = generatePrivateKey('ecdsa-p256') // re-imported: see makeJwtKey in test/helpers/pki.ts
     const leaked = {...privateKey.export({format: 'jwk'}), kid: 'k', kty: 'EC'}
     const bundles: TrustBundles = {local: {...source.trust.local, jwtAuthorities: [leaked]}, federated: []}
     const text = Buffer.from(jwtBundlesResponse(bundles).bundles['spiffe://example.org'] ?? []).toString()
@@ -158,7 +159,7 @@ describe('ValidateJWTSVID handler (go-spiffe ParseAndValidate order and messages
   const claims = {sub: ID, aud: ['svc'], exp: t + 300, iat: t, custom: {nested: [1, 'two', true, null]}}
   before(async () => {
     key = makeJwtKey('k1')
-    bundles = {local: bundleOf(await makeCa('example.org'), [key]), federated: []}
+    bundles = {local: bundleOf(await makeTrustDomainCa('example.org'), [key]), federated: []}
   })
   const validate = (token: string, audience = 'svc'): Promise<unknown> => validateJwtSvid(bundles, {audience, svid: token}, now)
   const invalid = (token: string, message: string, audience = 'svc'): Promise<void> =>

@@ -6,12 +6,13 @@ import {LinearBackoff} from '../../../src/lib/workloadapi/client.js'
 import {x509SvidResponse} from '../../../src/lib/workloadapi/handlers.js'
 import {parseJwtBundles, parseJwtSvids, parseX509Bundles, parseX509Context, parseX509Svid} from '../../../src/lib/workloadapi/parse.js'
 import type {X509SvidMessage, X509SvidResponse} from '../../../src/lib/workloadapi/proto.js'
-import {issueX509Svid, jwtSvid, makeCa, makeJwtKey, TestSource, type TestCa} from './helpers.js'
+import {jwtSvidEntry, TestSource, x509SvidEntry} from '../../helpers/workload-source.js'
+import {makeJwtKey, makeTrustDomainCa, type TrustDomainCa} from '../../helpers/pki.js'
 
 describe('client-side parsing (go-spiffe client behaviour)', () => {
   let source: TestSource
   let response: X509SvidResponse
-  let ca: TestCa
+  let ca: TrustDomainCa
   before(async () => {
     source = await TestSource.create('spiffe://example.org/svc/p', () => true, {dns: ['p.example.org', 'a,b.example'],
       ips: ['10.1.2.3', 'fd00::1'], hint: 'h1'})
@@ -30,7 +31,7 @@ describe('client-side parsing (go-spiffe client behaviour)', () => {
   })
 
   it('rejects a key that is not the leaf\'s, a CA as leaf, and broken DER', async () => {
-    const other = await issueX509Svid(ca, 'spiffe://example.org/other')
+    const other = await x509SvidEntry(ca, 'spiffe://example.org/other')
     const message = response.svids[0] as X509SvidMessage
     assert.throws(() => parseX509Svid({...message, x509_svid_key: other.privateKey}),
       {message: 'x509svid: private key validation failed: leaf certificate does not match private key'})
@@ -43,8 +44,8 @@ describe('client-side parsing (go-spiffe client behaviour)', () => {
   })
 
   it('builds the context: own bundle by the SVID\'s trust domain, federated by either key form, sorted', async () => {
-    const partner = await makeCa('partner.test')
-    const zeta = await makeCa('zeta.test')
+    const partner = await makeTrustDomainCa('partner.test')
+    const zeta = await makeTrustDomainCa('zeta.test')
     const context = parseX509Context({...response, federated_bundles: {'spiffe://zeta.test': zeta.der, 'partner.test': partner.der}})
     assert.deepEqual([...context.bundles.keys()], ['example.org', 'partner.test', 'zeta.test'])
     const fingerprint = (der: Uint8Array): string => new X509Certificate(Buffer.from(der)).fingerprint256
@@ -53,8 +54,8 @@ describe('client-side parsing (go-spiffe client behaviour)', () => {
   })
 
   it('keeps the first SVID of a repeated hint; an empty list is an error unless allowed', async () => {
-    const second = await issueX509Svid(ca, 'spiffe://example.org/svc/q', {hint: 'h1'})
-    const third = await issueX509Svid(ca, 'spiffe://example.org/svc/r', {hint: ''})
+    const second = await x509SvidEntry(ca, 'spiffe://example.org/svc/q', {hint: 'h1'})
+    const third = await x509SvidEntry(ca, 'spiffe://example.org/svc/r', {hint: ''})
     const msg = (e: typeof second): X509SvidMessage => ({spiffe_id: e.spiffeId.toString(), x509_svid: e.chain[0]!,
       x509_svid_key: e.privateKey, bundle: ca.der, hint: e.hint ?? ''})
     const context = parseX509Context({...response, svids: [...response.svids, msg(second), msg(third)]})
@@ -77,7 +78,7 @@ describe('client-side parsing (go-spiffe client behaviour)', () => {
   it('parses JWT-SVIDs insecurely with the requested audiences', () => {
     const key = makeJwtKey('k')
     const exp = Math.floor(Date.now() / 1000) + 60
-    const entry = jwtSvid(key, 'spiffe://example.org/j', ['a', 'b'], exp, 'x')
+    const entry = jwtSvidEntry(key, 'spiffe://example.org/j', ['a', 'b'], exp, 'x')
     const [svid] = parseJwtSvids({svids: [{spiffe_id: 'spiffe://example.org/j', svid: entry.token, hint: 'x'}]}, ['b'], new Date())
     assert.equal(svid?.spiffeId.toString(), 'spiffe://example.org/j')
     assert.deepEqual(svid?.audience, ['a', 'b'])

@@ -3,7 +3,7 @@ import {before, describe, it} from 'node:test'
 import type {X509BundlesResponse, X509SvidResponse} from '../../../src/lib/workloadapi/proto.js'
 import type {WorkloadCaller} from '../../../src/lib/workloadapi/source.js'
 import {StreamHub, type StreamSink} from '../../../src/lib/workloadapi/streams.js'
-import {TestSource} from './helpers.js'
+import {TestSource} from '../../helpers/workload-source.js'
 
 const ROOT: WorkloadCaller = {workload: {unix: {attested: true, pid: 1, uid: 0, gid: 0}}}
 

@@ -1,11 +1,8 @@
-/** Shared by the CA and SPIFFE tests: the real openssl binary, temp dirs, a cached CA. */
+/** The real openssl binary as an independent verifier of what the product and the test PKI make. */
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {after} from 'node:test'
-import {createCaMaterial, type CaMaterial, type CreateCaOptions} from '../../../src/lib/ca/ca-material.js'
-import {toPem} from '../../../src/lib/ca/pem.js'
+import {toPem} from '../../src/lib/ca/pem.js'
 
 export interface RunResult {
   readonly status: number | null
@@ -17,13 +14,6 @@ export function openssl(args: readonly string[], input?: string | Buffer): RunRe
   const r = spawnSync('openssl', args, {input, encoding: 'buffer'})
   if (r.error) throw r.error
   return {status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString()}
-}
-
-/** A temp directory removed after the test file. */
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'svidkit-ca-'))
-  after(() => rmSync(dir, {recursive: true, force: true}))
-  return dir
 }
 
 export function writePem(dir: string, name: string, ders: readonly Uint8Array[]): string {
@@ -47,18 +37,3 @@ export function opensslText(der: Uint8Array): string {
   if (r.status !== 0) throw new Error(r.stderr)
   return r.stdout
 }
-
-const cache = new Map<string, Promise<CaMaterial>>()
-
-/** One CA per configuration per test file (RSA key generation is the slow part). */
-export function sharedCa(opts: Partial<CreateCaOptions> = {}): Promise<CaMaterial> {
-  const key = JSON.stringify({...opts, now: opts.now?.().toISOString()})
-  let p = cache.get(key)
-  if (p === undefined) {
-    p = createCaMaterial({clusterName: 'example.org', now: () => new Date(), ...opts})
-    cache.set(key, p)
-  }
-  return p
-}
-
-export const fixedClock = (iso: string) => () => new Date(iso)
