@@ -16,7 +16,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {startWorkloadApiServer, type RunningWorkloadApiServer} from '../../src/lib/workloadapi/server.js'
 import type {WorkloadCaller} from '../../src/lib/workloadapi/source.js'
-import {TestSource} from '../unit/workloadapi/helpers.js'
+import {TestSource} from '../helpers/workload-source.js'
 import {waitFor} from './tbot-cluster.js'
 
 const UID_1000 = {uid: 1000, gid: 1000}
