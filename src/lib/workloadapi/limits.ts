@@ -55,11 +55,13 @@ export const DEFAULT_WORKLOAD_API_LIMITS: WorkloadApiLimits = Object.freeze({
   maxSpiffeIdBytes: 2048,
   maxSvidBytes: 32 * 1024,
   rates: Object.freeze({
-    FetchX509SVID: {perSecond: 20, burst: 100},
-    FetchX509Bundles: {perSecond: 20, burst: 100},
-    FetchJWTBundles: {perSecond: 20, burst: 100},
-    FetchJWTSVID: {perSecond: 50, burst: 100},
-    ValidateJWTSVID: {perSecond: 100, burst: 200},
+    // Per uid, and many workloads may share a uid: room for a fleet restarting at once, while one
+    // caller still cannot keep the signer busy (an issuance costs ~0.3-0.5 ms of CPU).
+    FetchX509SVID: {perSecond: 100, burst: 500},
+    FetchX509Bundles: {perSecond: 100, burst: 500},
+    FetchJWTBundles: {perSecond: 100, burst: 500},
+    FetchJWTSVID: {perSecond: 200, burst: 1000},
+    ValidateJWTSVID: {perSecond: 1000, burst: 2000},
   }),
   maxConnectionsPerCaller: 64,
   maxConcurrentStreams: 16,

@@ -43,7 +43,7 @@ describe('CallerRateLimiter (token bucket per caller and method)', () => {
     const limiter = new CallerRateLimiter(rates, () => 0)
     assert.equal(takes(limiter, 'FetchJWTSVID', 'uid 1000', 10), 3)
     assert.equal(takes(limiter, 'FetchJWTSVID', 'uid 1001', 10), 3, 'another uid has its own bucket')
-    assert.equal(takes(limiter, 'ValidateJWTSVID', 'uid 1000', 500), 200, 'another method has its own bucket')
+    assert.equal(takes(limiter, 'ValidateJWTSVID', 'uid 1000', 5000), DEFAULT_WORKLOAD_API_LIMITS.rates.ValidateJWTSVID.burst, 'another method has its own bucket')
   })
 
   it('forgets callers unseen for a generation, without resetting an active one', () => {
