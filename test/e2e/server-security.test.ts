@@ -20,12 +20,9 @@ import {toPem} from '../../src/lib/ca/pem.js'
 import {dataDirPaths} from '../../src/lib/backend/local/data-dir.js'
 import {FileResourceStore} from '../../src/lib/storage/file-store.js'
 import {makeProductCa} from '../helpers/pki.js'
-import {startTestServer, type TestServer} from '../helpers/server.js'
+import {callApi, startTestServer, type ApiReply, type TestServer} from '../helpers/server.js'
 
-interface Reply {
-  readonly status: number
-  readonly body: unknown
-}
+type Reply = ApiReply
 
 let server: TestServer
 let ca: CaMaterial
@@ -33,21 +30,8 @@ let admin: RemoteBackend
 let adminId: IdentityFile
 
 function call(method: string, path: string, o: {identity?: IdentityFile; body?: unknown; raw?: string | Buffer; type?: string} = {}): Promise<Reply> {
-  const payload = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body))
-  return new Promise((resolve, reject) => {
-    const req = request(`${server.url}${path}`, {
-      method, ca: ca.botCa.certPem, agent: false,
-      ...(o.identity ? {cert: o.identity.certPem, key: o.identity.keyPem} : {}),
-      headers: payload === undefined ? {} : {'content-type': o.type ?? 'application/json', 'content-length': Buffer.byteLength(payload)},
-    }, (res) => {
-      let text = ''
-      res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => {
-        resolve({status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text)})
-      })
-    })
-    req.on('error', reject)
-    req.end(payload)
-  })
+  const {identity, ...rest} = o
+  return callApi(server.url, ca.botCa.certPem, method, path, identity ? {...rest, identity: {cert: identity.certPem, key: identity.keyPem}} : rest)
 }
 
 /**

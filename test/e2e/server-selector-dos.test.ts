@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict'
 import {generateKeyPairSync, type KeyObject} from 'node:crypto'
-import {request} from 'node:https'
 import {after, before, describe, it} from 'node:test'
 import {readIdentityFile} from '../../src/lib/backend/identity-file.js'
 import {RemoteBackend} from '../../src/lib/backend/remote/admin.js'
@@ -15,17 +14,14 @@ import {loadCaMaterial} from '../../src/lib/ca/ca-store.js'
 import {dataDirPaths} from '../../src/lib/backend/local/data-dir.js'
 import {parseResources} from '../../src/lib/resources/parse.js'
 import type {Resource} from '../../src/lib/resources/types.js'
-import {startTestServer, type TestServer} from '../helpers/server.js'
+import {callApi, startTestServer, type ApiReply, type TestServer} from '../helpers/server.js'
 
 interface Identity {
   readonly cert: string
   readonly key: string
 }
 
-interface Reply {
-  readonly status: number
-  readonly body: unknown
-}
+type Reply = ApiReply
 
 let server: TestServer
 let admin: RemoteBackend
@@ -38,20 +34,7 @@ const TOO_COMPLEX = 'the patterns are too complex; at most 256 regexp instructio
 const envValue = (i: number): string => 'a'.repeat(990 + i) + (i === IDENTITIES - 1 ? '!' : '')
 
 function call(method: string, path: string, o: {identity?: Identity; body?: unknown} = {}): Promise<Reply> {
-  const payload = o.body === undefined ? undefined : JSON.stringify(o.body)
-  return new Promise((resolve, reject) => {
-    const req = request(`${server.url}${path}`, {
-      method, ca: caPem, agent: false, ...(o.identity ?? {}),
-      headers: payload === undefined ? {} : {'content-type': 'application/json', 'content-length': Buffer.byteLength(payload)},
-    }, (res) => {
-      let text = ''
-      res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => {
-        resolve({status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text)})
-      })
-    })
-    req.on('error', reject)
-    req.end(payload)
-  })
+  return callApi(server.url, caPem, method, path, o)
 }
 
 function spki(key: KeyObject): string {

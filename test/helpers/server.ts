@@ -4,6 +4,7 @@
  */
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {request} from 'node:https'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -90,4 +91,39 @@ export async function startTestServer(clusterName = 'example.teleport.sh', optio
       return code
     },
   }
+}
+
+/** The server's answer: status and parsed JSON body (undefined when empty). */
+export interface ApiReply {
+  readonly status: number
+  readonly body: unknown
+}
+
+export interface ApiCallOptions {
+  /** A client certificate and key (PEM), for mutual TLS. */
+  readonly identity?: {readonly cert: string; readonly key: string}
+  /** Sent as JSON. */
+  readonly body?: unknown
+  /** Sent as is, instead of `body`. */
+  readonly raw?: string | Buffer
+  /** Content type of the payload (default application/json). */
+  readonly type?: string
+}
+
+/** One raw HTTPS request to a test server, trusting `caPem`, on a fresh connection. */
+export function callApi(url: string, caPem: string, method: string, path: string, o: ApiCallOptions = {}): Promise<ApiReply> {
+  const payload = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body))
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, {
+      method, ca: caPem, agent: false, ...(o.identity ?? {}),
+      headers: payload === undefined ? {} : {'content-type': o.type ?? 'application/json', 'content-length': Buffer.byteLength(payload)},
+    }, (res) => {
+      let text = ''
+      res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => {
+        resolve({status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text)})
+      })
+    })
+    req.on('error', reject)
+    req.end(payload)
+  })
 }
