@@ -6,6 +6,7 @@
 import {isUtf8} from 'node:buffer'
 import {open, type FileHandle} from 'node:fs/promises'
 import {InputError} from '../errors.js'
+import {readAtMost} from './read-bounded.js'
 
 /** 4 MiB: far above any resource file, small enough that parsing stays quick. */
 export const MAX_RESOURCE_INPUT_BYTES = 4 * 1024 * 1024
@@ -41,16 +42,9 @@ async function readFileBounded(path: string): Promise<Buffer> {
     const stat = await handle.stat()
     if (stat.isDirectory()) throw new InputError({file: path}, 'is a directory, not a file')
     if (stat.isFile() && stat.size > MAX_RESOURCE_INPUT_BYTES) throw tooLarge(path, stat.size)
-    // Read at most one byte past the limit: pipes and growing files have no trustworthy size.
-    const buffer = Buffer.alloc(MAX_RESOURCE_INPUT_BYTES + 1)
-    let length = 0
-    for (;;) {
-      const {bytesRead} = await handle.read(buffer, length, buffer.length - length, null)
-      if (bytesRead === 0) break
-      length += bytesRead
-      if (length > MAX_RESOURCE_INPUT_BYTES) throw tooLarge(path, stat.isFile() ? length : undefined)
-    }
-    return buffer.subarray(0, length)
+    const bytes = await readAtMost(handle, MAX_RESOURCE_INPUT_BYTES)
+    if (bytes === undefined) throw tooLarge(path, stat.isFile() ? MAX_RESOURCE_INPUT_BYTES + 1 : undefined)
+    return bytes
   } catch (err) {
     if (err instanceof InputError) throw err
     throw new InputError({file: path}, describeFsError(err))

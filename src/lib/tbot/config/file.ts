@@ -6,6 +6,7 @@
 import {open, type FileHandle} from 'node:fs/promises'
 import {InputError} from '../../errors.js'
 import {MAX_DOCUMENT_BYTES, decodeDocument} from '../../document/decode.js'
+import {readAtMost} from '../../input/read-bounded.js'
 
 /** The config file's text; a file larger than any config could be is refused after MAX_DOCUMENT_BYTES + 1 bytes. */
 export async function readConfigText(path: string): Promise<string> {
@@ -16,16 +17,9 @@ export async function readConfigText(path: string): Promise<string> {
     throw openFailure(path, err)
   }
   try {
-    // Read one byte past the limit at most: pipes and devices have no trustworthy size.
-    const buffer = Buffer.alloc(MAX_DOCUMENT_BYTES + 1)
-    let length = 0
-    for (;;) {
-      const {bytesRead} = await handle.read(buffer, length, buffer.length - length, null)
-      if (bytesRead === 0) break
-      length += bytesRead
-      if (length > MAX_DOCUMENT_BYTES) throw await tooLarge(path, handle)
-    }
-    return buffer.toString('utf8', 0, length)
+    const bytes = await readAtMost(handle, MAX_DOCUMENT_BYTES)
+    if (bytes === undefined) throw await tooLarge(path, handle)
+    return bytes.toString('utf8')
   } catch (err) {
     throw err instanceof InputError ? err : openFailure(path, err)
   } finally {
