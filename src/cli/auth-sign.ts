@@ -20,7 +20,7 @@ export async function signIdentityFile(o: SignOptions): Promise<{expiresAt: Date
   ])
   if (!o.overwrite && (await exists(o.out))) throw new AlreadyExistsError(`${o.out} already exists; pass --overwrite to replace it`)
   const backend = await LocalBackend.open({dataDir: o.dataDir, create: false})
-  const {identity, expiresAt} = signAdminIdentity(await loadCa(backend.paths), o.user, o.ttlMs, backend.clock)
+  const {identity, expiresAt} = signAdminIdentity(await loadCa(backend.paths, backend.ca), o.user, o.ttlMs, backend.clock)
   await writeFileAtomic(o.out, encodeIdentityFile(identity), {mode: 0o600})
   return {expiresAt}
 }

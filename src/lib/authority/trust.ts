@@ -12,12 +12,14 @@ import type {TrustBundle} from '../issuance/contract.js'
 /** Teleport's refresh hint for the SPIFFE bundle endpoint, in seconds. */
 export const SPIFFE_BUNDLE_REFRESH_HINT_S = 300
 
+/** Every trusted JWT key, the signing one first: during a rotation the old key stays, so JWT-SVIDs it signed still verify. */
 export function jwtJwks(ca: CaMaterial): {keys: Jwk[]} {
-  return jwksFromKeys([{publicKey: ca.jwtKey.publicKey, kid: ca.jwtKey.kid, alg: ca.jwtKey.alg}])
+  return jwksFromKeys(ca.jwtTrusted.map((k) => ({publicKey: k.publicKey, kid: k.kid, alg: k.alg})))
 }
 
+/** Every trusted SPIFFE CA certificate, the signing one first (both during a rotation: authority/rotation.ts). */
 export function trustBundle(ca: CaMaterial): TrustBundle {
-  const x509Pem = ca.spiffeCa.certPem
+  const x509Pem = ca.spiffeTrusted.map((c) => c.certPem).join('')
   const jwtKeys = jwtJwks(ca).keys.map((k) => ({...k, kid: k.kid ?? ''}))
   const fingerprint = createHash('sha256').update(x509Pem).update(JSON.stringify(jwtKeys)).digest('hex')
   return {trustDomain: ca.trustDomain.name, x509Pem, jwtKeys, federated: [], fingerprint}
@@ -45,5 +47,5 @@ function pemCertificates(pem: string): X509Certificate[] {
 }
 
 export function oidcDiscovery(ca: CaMaterial, issuer: string): OpenIdConfiguration {
-  return openIdConfiguration(issuer, [ca.jwtKey.alg])
+  return openIdConfiguration(issuer, [...new Set(ca.jwtTrusted.map((k) => k.alg))])
 }

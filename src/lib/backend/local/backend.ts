@@ -6,7 +6,9 @@ import {type ClusterInfo, type DataDirPaths, openDataDir} from './data-dir.js'
 import {createResources, deleteResource, getResource} from './resources.js'
 import {addBot, deleteBot, updateBot} from './bots.js'
 import {TOKEN_TTL_DEFAULT_MS, makeBotToken, newTokenValue} from './tokens.js'
-import {caPins, initCaMaterial, loadCa} from './ca-files.js'
+import {caPinsOf, fileCaStateStore, initCaMaterial, loadCa} from './ca-files.js'
+import {CaCache} from '../../ca/ca-cache.js'
+import type {CaStateStore} from '../../storage/ca-state-store.js'
 import type {Authority} from '../../authority/authority.js'
 import {PolicyCache} from '../../authority/policy.js'
 import type {
@@ -25,12 +27,18 @@ export interface LocalBackendOptions {
   readonly version?: string
   /** How long a policy snapshot serves issuance before it is read again (PolicyCache's default when absent). */
   readonly policyMaxAgeMs?: number
+  /** Where the CA state document lives (default: the data directory's ca/state.json). */
+  readonly caStateStore?: CaStateStore
+  /** How long the CA read for issuance serves before its revision is checked again (CaCache's default when absent). */
+  readonly caMaxAgeMs?: number
 }
 
 export class LocalBackend implements AdminApi {
   private authorityPromise?: Promise<Authority>
   /** Issuance reads policy from here; this process's writes invalidate it at once. */
   readonly policy: PolicyCache
+  /** Issuance and the trust publishers read the CA from here; a rotation in this process invalidates it at once. */
+  readonly ca: CaCache
 
   private constructor(
     readonly paths: DataDirPaths,
@@ -39,8 +47,10 @@ export class LocalBackend implements AdminApi {
     private readonly now: () => Date,
     private readonly version: string,
     policyMaxAgeMs: number | undefined,
+    caStore: {store: CaStateStore; name: string; maxAgeMs?: number},
   ) {
     this.policy = new PolicyCache(store, policyMaxAgeMs)
+    this.ca = new CaCache(caStore.store, caStore.name, caStore.maxAgeMs)
   }
 
   static async open(options: LocalBackendOptions): Promise<LocalBackend> {
@@ -55,7 +65,10 @@ export class LocalBackend implements AdminApi {
     // A given public address wins over the stored one for this process: the server's config says
     // where it is reached, and so what its JWT-SVIDs' issuer is.
     const info = options.publicAddr !== undefined ? {...stored, publicAddr: options.publicAddr} : stored
-    return new LocalBackend(paths, info, new FileResourceStore(paths.resources, paths.lock), now, options.version ?? '', options.policyMaxAgeMs)
+    // The one place the CA state store is chosen: a database store is passed in as options.caStateStore.
+    const fileStore = options.caStateStore === undefined ? fileCaStateStore(paths) : undefined
+    const caStore = {store: options.caStateStore ?? fileStore!, name: fileStore?.path ?? 'the CA state store', maxAgeMs: options.caMaxAgeMs}
+    return new LocalBackend(paths, info, new FileResourceStore(paths.resources, paths.lock), now, options.version ?? '', options.policyMaxAgeMs, caStore)
   }
 
   get clusterName(): string {
@@ -69,11 +82,12 @@ export class LocalBackend implements AdminApi {
   /** The Authority over this data directory (loads the CA keys on first use, not before). */
   authority(): Promise<Authority> {
     this.authorityPromise ??= (async () => {
-      const [{Authority}, {FileAuditLog}, {issuerUrl}, ca] = await Promise.all([
-        import('../../authority/authority.js'), import('../../authority/audit.js'), import('../../oidc.js'), loadCa(this.paths),
+      const [{Authority}, {FileAuditLog}, {issuerUrl}] = await Promise.all([
+        // The first load, so Authority.ca has material from the start.
+        import('../../authority/authority.js'), import('../../authority/audit.js'), import('../../oidc.js'), loadCa(this.paths, this.ca),
       ])
       const issuer = issuerUrl(this.info.publicAddr ?? this.info.clusterName)
-      return new Authority({ca, policy: this.policy, audit: new FileAuditLog(this.paths.auditLog), issuer, now: this.now})
+      return new Authority({ca: this.ca, policy: this.policy, audit: new FileAuditLog(this.paths.auditLog), issuer, now: this.now})
     })()
     return this.authorityPromise
   }
@@ -90,7 +104,7 @@ export class LocalBackend implements AdminApi {
     const counts = Object.fromEntries(
       await Promise.all(RESOURCE_KINDS.map(async (k) => [k, (await this.store.list(k)).length] as const)),
     ) as Record<ResourceKind, number>
-    return {clusterName: this.clusterName, version: this.version, caPins: await caPins(this.paths), counts}
+    return {clusterName: this.clusterName, version: this.version, caPins: await caPinsOf(await loadCa(this.paths, this.ca)), counts}
   }
 
   createResources(resources: readonly Resource[], options: {force: boolean}): Promise<CreateOutcome[]> {
