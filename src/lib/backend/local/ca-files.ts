@@ -21,6 +21,7 @@ function legacyLayout(paths: DataDirPaths): LegacyCaLayout {
       const [{CA_FILES, loadCaMaterial}, {caStateFromMaterial, encodeCaState}] = await Promise.all([
         import('../../ca/ca-store.js'), import('../../ca/ca-state.js'),
       ])
+      if (!(await isRealDir(paths.ca))) return undefined
       await refuseCaLinks(paths)
       const names = new Set(await fs.readdir(paths.ca))
       if (!Object.values(CA_FILES).some((n) => names.has(n))) return undefined
