@@ -15,6 +15,7 @@ import {BadParameterError} from '../errors.js'
 import type {ResourceStore} from '../storage/resource-store.js'
 import {botRoute, issuerRoute, type ApiCaller} from './callers.js'
 import type {Route} from './router.js'
+import {recordJoin, serverSvidsIssued} from '../metrics/server.js'
 
 export interface BotRouteDeps {
   readonly authority: Authority
@@ -37,7 +38,7 @@ export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCalle
         const r = parseJoinRequest(body)
         // Checked before joinBot spends the token: a malformed request must not burn it.
         const publicKey = publicKeyFrom(r.publicKeyDer)
-        return identityReply(authority, await joinBot(ca, store, r.token, publicKey, r.ttlMs, now))
+        return identityReply(authority, await recordJoin('token', joinBot(ca, store, r.token, publicKey, r.ttlMs, now)))
       },
     },
     botRoute('POST', API.botRenew, async ({body, caller}) => {
@@ -49,6 +50,7 @@ export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCalle
       const creds = await authority.issueX509Svids({
         caller: callerOf(caller), selector: r.selector, publicKey: r.publicKeyDer, ttlMs: r.ttlMs, ...attrs(r.workloadAttrs),
       })
+      serverSvidsIssued('x509', creds.length)
       return encodeX509Credentials(creds)
     }),
     issuerRoute('POST', API.jwtSvids, async ({body, caller}) => {
@@ -56,6 +58,7 @@ export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCalle
       const creds = await authority.issueJwtSvids({
         caller: callerOf(caller), selector: r.selector, audiences: r.audiences, ttlMs: r.ttlMs, ...attrs(r.workloadAttrs),
       })
+      serverSvidsIssued('jwt', creds.length)
       return encodeJwtCredentials(creds)
     }),
     issuerRoute('GET', API.trustBundle, () => encodeTrustBundle(trustBundle(ca))),

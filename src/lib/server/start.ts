@@ -20,12 +20,15 @@ import {publicRoutes} from './public-routes.js'
 import type {Route} from './router.js'
 import {serverCertHosts, serverTls} from './server-tls.js'
 import {caPin} from '../net/ca-pin.js'
+import {dataDirReady, startServerDiag, type ReadyCheck} from './diag.js'
 
 export interface StartServerOptions {
   readonly version: string
   readonly logger: Logger
   readonly now?: () => Date
   readonly limits?: Partial<HttpLimits>
+  /** /readyz's check (server/diag.ts); default: the data directory is reachable. */
+  readonly ready?: ReadyCheck
 }
 
 export interface RunningServer {
@@ -117,6 +120,7 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
     throw new ConnectionProblemError(`cannot listen on ${formatHostPort({host: listen.host, port})}: ${(err as Error).message}`, {cause: err})
   }
   const renewal = scheduleCertRenewal(server, material.renewAt, () => issueTls([]), now, o.logger)
+  const diag = config.diagAddr !== undefined ? await startServerDiag(config.diagAddr, o.ready ?? dataDirReady(config.dataDir), o.logger) : undefined
   o.logger.info('Auth and proxy service is ready', {
     cluster: backend.clusterName, listen: server.url(), public_addr: publicAddr, issuer: authority.issuer, ca_pin: pins[0],
   })
@@ -124,6 +128,7 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
     url: server.url(), publicAddr, backend,
     close: async () => {
       clearTimeout(renewal)
+      await diag?.close()
       await server.close()
       await authority.flush()
     },

@@ -31,6 +31,7 @@ import type {WorkloadCaller, WorkloadIdentitySource} from './source.js'
 import {CallerRateLimiter} from './rate-limit.js'
 import {GrpcStatus, grpcStatusOf} from './status.js'
 import {StreamHub, type StreamKind} from './streams.js'
+import {workloadApiCall} from '../metrics/tbot.js'
 
 export interface WorkloadApiServerOptions {
   /** `unix:///path/workload.sock` or `tcp://IP:PORT` (no attestation over TCP). */
@@ -196,7 +197,7 @@ export class WorkloadApiServer {
         this.verifyCaller(call)
         return reply
       }
-      run().finally(ended).then((reply) => callback(null, reply), (err: unknown) => callback(this.statusFor(method, err)))
+      run().finally(ended).then((reply) => (workloadApiCall(method, 0), callback(null, reply)), (err: unknown) => callback(this.statusFor(method, err)))
     }
   }
 
@@ -230,6 +231,7 @@ export class WorkloadApiServer {
           },
         })
         this.openStreams.set(call, detach)
+        workloadApiCall(method, 0)
         call.once('cancelled', () => {
           detach()
           this.openStreams.delete(call)
@@ -255,6 +257,7 @@ export class WorkloadApiServer {
 
   private statusFor(method: string, err: unknown): Grpc.ServiceError {
     const status = grpcStatusOf(err)
+    workloadApiCall(method, status.code, status.details === NOT_ENTITLED)
     if (status.code === GrpcStatus.INTERNAL) this.log.error('Workload API request failed', {method, error: err as Error})
     else if (status.details === NOT_ENTITLED) this.log.warn('Workload did not pass attestation for any SVIDs', {method})
     else this.log.debug('Workload API request refused', {method, code: status.code, details: status.details})
