@@ -20,6 +20,7 @@ import {publicRoutes} from './public-routes.js'
 import type {Route} from './router.js'
 import {serverCertHosts, serverTls} from './server-tls.js'
 import {caPin} from '../net/ca-pin.js'
+import {startFederationSync} from '../federation/server.js'
 
 export interface StartServerOptions {
   readonly version: string
@@ -117,6 +118,7 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
     throw new ConnectionProblemError(`cannot listen on ${formatHostPort({host: listen.host, port})}: ${(err as Error).message}`, {cause: err})
   }
   const renewal = scheduleCertRenewal(server, material.renewAt, () => issueTls([]), now, o.logger)
+  const federation = startFederationSync(backend, o.logger, now)
   o.logger.info('Auth and proxy service is ready', {
     cluster: backend.clusterName, listen: server.url(), public_addr: publicAddr, issuer: authority.issuer, ca_pin: pins[0],
   })
@@ -124,6 +126,7 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
     url: server.url(), publicAddr, backend,
     close: async () => {
       clearTimeout(renewal)
+      await federation.stop()
       await server.close()
       await authority.flush()
     },
