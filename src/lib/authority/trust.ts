@@ -29,13 +29,23 @@ export function trustBundle(ca: CaMaterial): TrustBundle {
  * The SPIFFE bundle (SPIFFE_Trust_Domain_and_Bundle.md): one x509-svid entry per CA certificate (x5c, no kid) and one
  * jwt-svid entry per key, built from a TrustBundle so local and remote callers make the same bytes.
  */
-export function spiffeBundleFromTrust(bundle: TrustBundle): Record<string, unknown> {
-  const x509Entries = pemCertificates(bundle.x509Pem).map((cert) => {
+export function spiffeBundleFromTrust(bundle: TrustBundle, sequence?: number): Record<string, unknown> {
+  const certs = pemCertificates(bundle.x509Pem)
+  const x509Entries = certs.map((cert) => {
     const {kty, ...material} = cert.publicKey.export({format: 'jwk'})
     return {kty, use: 'x509-svid', x5c: [cert.raw.toString('base64')], ...material}
   })
   const jwtEntries = bundle.jwtKeys.map(({kty, alg: _alg, use: _use, kid, ...material}) => ({kty, use: 'jwt-svid', kid, ...material}))
-  return {keys: [...x509Entries, ...jwtEntries], spiffe_refresh_hint: SPIFFE_BUNDLE_REFRESH_HINT_S}
+  return {keys: [...x509Entries, ...jwtEntries], spiffe_refresh_hint: SPIFFE_BUNDLE_REFRESH_HINT_S, spiffe_sequence: sequence ?? newestAuthoritySeconds(certs)}
+}
+
+/**
+ * spiffe_sequence (SPIFFE_Trust_Domain_and_Bundle.md §4.1) when the caller has no counter of its own:
+ * the newest X.509 authority's notBefore in Unix seconds. The same on every restart and replica, and
+ * it grows when a rotation adds a newer CA; a CA state that counts its changes should pass that instead.
+ */
+function newestAuthoritySeconds(certs: readonly X509Certificate[]): number {
+  return Math.max(0, ...certs.map((cert) => Math.floor(Date.parse(cert.validFrom) / 1000)))
 }
 
 export function spiffeBundleJson(ca: CaMaterial): Record<string, unknown> {

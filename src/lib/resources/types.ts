@@ -3,6 +3,7 @@
  * durations such as "3600s"; Teleport's tool/tctl/common/resource_command.go). Values of these types have passed their kind's parser,
  * so the inside of the program trusts them.
  */
+import type {SpiffeFederation} from './spiffe-federation.js'
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | {[key: string]: JsonValue}
 export type JsonObject = {[key: string]: JsonValue}
@@ -140,7 +141,9 @@ export interface ProvisionToken {
   }
 }
 
-export type Resource = WorkloadIdentity | Role | Bot | ProvisionToken
+// ---- spiffe_federation v1: its own file (spiffe-federation.ts) ----
+
+export type Resource = WorkloadIdentity | Role | Bot | ProvisionToken | SpiffeFederation
 export type ResourceKind = Resource['kind']
 export type ResourceOf<K extends ResourceKind> = Extract<Resource, {kind: K}>
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['workload_identity', 'role', 'bot', 'token']
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['workload_identity', 'role', 'bot', 'token', 'spiffe_federation']

@@ -8,6 +8,7 @@ import {createPublicKey, type KeyObject} from 'node:crypto'
 import {joinBot, renewBot, type BotCertificate} from '../authority/bot-identity.js'
 import type {Authority} from '../authority/authority.js'
 import {trustBundle} from '../authority/trust.js'
+import {trustBundleWithFederation} from '../federation/federated-trust.js'
 import {encodeBotIdentity, parseJoinRequest, parseRenewRequest} from '../wire/bot-identity.js'
 import {encodeJwtCredentials, encodeTrustBundle, encodeX509Credentials, parseJwtRequest, parseX509Request} from '../wire/issue.js'
 import {API} from '../wire/paths.js'
@@ -61,7 +62,7 @@ export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCalle
       serverSvidsIssued('jwt', creds.length)
       return encodeJwtCredentials(creds)
     }),
-    issuerRoute('GET', API.trustBundle, () => encodeTrustBundle(trustBundle(ca))),
+    issuerRoute('GET', API.trustBundle, async () => encodeTrustBundle(await trustBundleWithFederation(trustBundle(ca), store))),
   ]
 }
 

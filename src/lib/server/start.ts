@@ -21,6 +21,7 @@ import type {Route} from './router.js'
 import {serverCertHosts, serverTls} from './server-tls.js'
 import {caPin} from '../net/ca-pin.js'
 import {dataDirReady, startServerDiag, type ReadyCheck} from './diag.js'
+import {startFederationSync} from '../federation/server.js'
 
 export interface StartServerOptions {
   readonly version: string
@@ -121,6 +122,7 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
   }
   const renewal = scheduleCertRenewal(server, material.renewAt, () => issueTls([]), now, o.logger)
   const diag = config.diagAddr !== undefined ? await startServerDiag(config.diagAddr, o.ready ?? dataDirReady(config.dataDir), o.logger) : undefined
+  const federation = startFederationSync(backend, o.logger, now)
   o.logger.info('Auth and proxy service is ready', {
     cluster: backend.clusterName, listen: server.url(), public_addr: publicAddr, issuer: authority.issuer, ca_pin: pins[0],
   })
@@ -129,6 +131,7 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
     close: async () => {
       clearTimeout(renewal)
       await diag?.close()
+      await federation.stop()
       await server.close()
       await authority.flush()
     },

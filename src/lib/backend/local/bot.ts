@@ -16,6 +16,7 @@ import {SvidkitError} from '../../errors.js'
 import type {Logger} from '../../log.js'
 import type {BotSession, BotStorage, ConnectBot, IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, X509SvidCredential} from '../../issuance/contract.js'
 import {LocalBackend} from './backend.js'
+import {localTrustBundle} from '../../federation/local.js'
 
 interface StoredIdentity {
   readonly certDer: Buffer
@@ -71,8 +72,9 @@ class LocalBotSession implements BotSession {
     })
   }
 
-  async trustBundle(): Promise<TrustBundle> {
-    return trustBundle(this.authority.ca)
+  /** Federated bundles included; with no server syncing them, this process syncs those that are due. */
+  async trustBundle(signal?: AbortSignal): Promise<TrustBundle> {
+    return localTrustBundle(this.backend, trustBundle(this.authority.ca), signal)
   }
 
   async renew(): Promise<void> {
