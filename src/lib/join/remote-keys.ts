@@ -20,15 +20,28 @@ const JWKS_TTL_MS = 60 * 60_000
 const UNKNOWN_KID_REFETCH_MS = 10_000
 
 let agent: Agent | undefined
+let extraCas: readonly string[] = []
+
+/**
+ * Trust these CAs as well, for a process that cannot set NODE_EXTRA_CA_CERTS before it starts
+ * (an in-process test); everything else uses NODE_EXTRA_CA_CERTS.
+ */
+export function trustAlso(pems: readonly string[]): void {
+  extraCas = [...extraCas, ...pems]
+  void agent?.close()
+  agent = undefined
+}
 
 function trustedCas(): string[] | undefined {
   const get = (tls as {getCACertificates?: (which: string) => string[]}).getCACertificates
-  if (get === undefined) return undefined
+  let base: string[] | undefined
   try {
-    return [...new Set([...get('default'), ...get('system')])]
+    base = get === undefined ? undefined : [...new Set([...get('default'), ...get('system')])]
   } catch {
-    return undefined
+    base = undefined
   }
+  if (extraCas.length === 0) return base
+  return [...(base ?? tls.rootCertificates), ...extraCas]
 }
 
 async function dispatcher(): Promise<Agent> {

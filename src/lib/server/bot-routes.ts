@@ -82,7 +82,9 @@ function publicKeyFrom(der: Uint8Array): KeyObject {
 
 /** The Authority's caller, without the certificate bytes. */
 function callerOf(caller: ApiCaller) {
-  return caller.kind === 'admin' ? caller : {kind: 'bot' as const, botName: caller.botName, roles: caller.roles}
+  if (caller.kind === 'admin') return caller
+  const bot = {kind: 'bot' as const, botName: caller.botName, roles: caller.roles}
+  return caller.join === undefined ? bot : {...bot, join: caller.join}
 }
 
 function attrs<T>(workloadAttrs: T | undefined): {workloadAttrs?: T} {
