@@ -16,6 +16,7 @@ import type {WorkloadIdentity} from '../resources/types.js'
 import {MAX_SPIFFE_ID_BYTES} from '../resources/workload-identity.js'
 import type {JwtSvidCredential, WorkloadIdentitySelector, X509SvidCredential} from '../issuance/contract.js'
 import type {AuditSink} from './audit.js'
+import type {BotJoinEvent} from './audit-line.js'
 import type {Caller, CallerContext} from './caller.js'
 import {DecisionMemo} from './decision-memo.js'
 import type {PolicyCache, PolicySnapshot} from './policy.js'
@@ -85,6 +86,11 @@ export class Authority {
 
   get issuer(): string {
     return this.deps.issuer
+  }
+
+  /** Records a `bot.join` attempt (authority/bot-identity.ts); resolves once it is durable. */
+  recordBotJoin(event: BotJoinEvent): Promise<void> {
+    return this.deps.audit.botJoin?.(event) ?? Promise.resolve()
   }
 
   /** Waits until every audit record so far is written (rejects if one could not be). */

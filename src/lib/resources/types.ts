@@ -4,6 +4,7 @@
  * so the inside of the program trusts them.
  */
 import type {SpiffeFederation} from './spiffe-federation.js'
+import type {GitHubTokenSpec, GitLabTokenSpec, KubernetesTokenSpec} from './token-methods.js'
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | {[key: string]: JsonValue}
 export type JsonObject = {[key: string]: JsonValue}
@@ -127,7 +128,7 @@ export interface Bot {
 
 // ---- token v2 (Teleport's tool/tctl/common/bots_command.go and api/types/provisioning.go) ----
 
-export type JoinMethod = 'token'
+export type JoinMethod = 'token' | 'kubernetes' | 'github' | 'gitlab'
 
 export interface ProvisionToken {
   readonly kind: 'token'
@@ -138,6 +139,10 @@ export interface ProvisionToken {
     readonly roles: readonly string[]
     readonly join_method: JoinMethod
     readonly bot_name?: string
+    /** The method's own section (resources/token-methods.ts), for the delegated join methods. */
+    readonly kubernetes?: KubernetesTokenSpec
+    readonly github?: GitHubTokenSpec
+    readonly gitlab?: GitLabTokenSpec
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * The bot API (api/paths.ts): join with the single-use token (no client certificate: the token is
- * the credential), renew over mutual TLS, and issue SVIDs. Issuance runs the Authority with the
+ * The bot API (api/paths.ts): join with the single-use token or a delegated method's platform
+ * credential (no client certificate: that is the credential; join/index.ts), renew over mutual TLS, and issue SVIDs. Issuance runs the Authority with the
  * caller from the verified certificate, so a bot gets exactly what its roles allow and an admin
  * what the identities' own rules allow (authority/caller.ts).
  */
@@ -14,6 +14,8 @@ import {encodeJwtCredentials, encodeTrustBundle, encodeX509Credentials, parseJwt
 import {API} from '../wire/paths.js'
 import {BadParameterError} from '../errors.js'
 import type {ResourceStore} from '../storage/resource-store.js'
+import type {JoinMethod} from '../resources/types.js'
+import type {BotJoinEvent} from '../authority/audit-line.js'
 import {botRoute, issuerRoute, type ApiCaller} from './callers.js'
 import type {Route} from './router.js'
 import {recordJoin, serverSvidsIssued} from '../metrics/server.js'
@@ -39,7 +41,9 @@ export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCalle
         const r = parseJoinRequest(body)
         // Checked before joinBot spends the token: a malformed request must not burn it.
         const publicKey = publicKeyFrom(r.publicKeyDer)
-        return identityReply(authority, await recordJoin('token', joinBot(ca, store, r.token, publicKey, r.ttlMs, now)))
+        const request = {method: (r.joinMethod ?? 'token') as JoinMethod, token: r.token, ...(r.idToken !== undefined ? {idToken: r.idToken} : {})}
+        const deps = {ca, store, now, audit: (e: BotJoinEvent) => authority.recordBotJoin(e)}
+        return identityReply(authority, await recordJoin(request.method, joinBot(deps, request, publicKey, r.ttlMs)))
       },
     },
     botRoute('POST', API.botRenew, async ({body, caller}) => {
@@ -82,7 +86,9 @@ function publicKeyFrom(der: Uint8Array): KeyObject {
 
 /** The Authority's caller, without the certificate bytes. */
 function callerOf(caller: ApiCaller) {
-  return caller.kind === 'admin' ? caller : {kind: 'bot' as const, botName: caller.botName, roles: caller.roles}
+  if (caller.kind === 'admin') return caller
+  const bot = {kind: 'bot' as const, botName: caller.botName, roles: caller.roles}
+  return caller.join === undefined ? bot : {...bot, join: caller.join}
 }
 
 function attrs<T>(workloadAttrs: T | undefined): {workloadAttrs?: T} {
