@@ -36,16 +36,19 @@ export function spiffeBundleFromTrust(bundle: TrustBundle, sequence?: number): R
     return {kty, use: 'x509-svid', x5c: [cert.raw.toString('base64')], ...material}
   })
   const jwtEntries = bundle.jwtKeys.map(({kty, alg: _alg, use: _use, kid, ...material}) => ({kty, use: 'jwt-svid', kid, ...material}))
-  return {keys: [...x509Entries, ...jwtEntries], spiffe_refresh_hint: SPIFFE_BUNDLE_REFRESH_HINT_S, spiffe_sequence: sequence ?? newestAuthoritySeconds(certs)}
+  return {keys: [...x509Entries, ...jwtEntries], spiffe_refresh_hint: SPIFFE_BUNDLE_REFRESH_HINT_S, spiffe_sequence: sequence ?? bundleSequence(certs)}
 }
 
 /**
- * spiffe_sequence (SPIFFE_Trust_Domain_and_Bundle.md §4.1) when the caller has no counter of its own:
- * the newest X.509 authority's notBefore in Unix seconds. The same on every restart and replica, and
- * it grows when a rotation adds a newer CA; a CA state that counts its changes should pass that instead.
+ * spiffe_sequence (SPIFFE_Trust_Domain_and_Bundle.md §4.1) when the caller has no counter of its own,
+ * derived from the bundle so every restart and replica says the same: twice the newest X.509
+ * authority's notBefore (Unix seconds), plus one while it is the only one. Through a rotation it
+ * grows when the new CA joins (init) and again when the old one leaves (standby); only a rollback
+ * goes back to the old value. A CA state that counts its changes can pass that instead.
  */
-function newestAuthoritySeconds(certs: readonly X509Certificate[]): number {
-  return Math.max(0, ...certs.map((cert) => Math.floor(Date.parse(cert.validFrom) / 1000)))
+function bundleSequence(certs: readonly X509Certificate[]): number {
+  const newest = Math.max(0, ...certs.map((cert) => Math.floor(Date.parse(cert.validFrom) / 1000)))
+  return newest * 2 + (certs.length <= 1 ? 1 : 0)
 }
 
 export function spiffeBundleJson(ca: CaMaterial): Record<string, unknown> {

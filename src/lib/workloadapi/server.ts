@@ -32,6 +32,8 @@ import {CallerRateLimiter} from './rate-limit.js'
 import {GrpcStatus, grpcStatusOf} from './status.js'
 import {StreamHub, type StreamKind} from './streams.js'
 import {workloadApiCall} from '../metrics/tbot.js'
+import {loadSds} from './sds/proto.js'
+import {sdsImplementation, type SdsHost} from './sds/service.js'
 
 export interface WorkloadApiServerOptions {
   /** `unix:///path/workload.sock` or `tcp://IP:PORT` (no attestation over TCP). */
@@ -96,7 +98,7 @@ export class WorkloadApiServer {
   static async start(options: WorkloadApiServerOptions): Promise<RunningWorkloadApiServer> {
     const address = parseWorkloadAddress(options.listen)
     const limits = resolveLimits(options.limits)
-    const {grpc, service} = await loadWorkloadApi()
+    const [{grpc, service}, sds] = await Promise.all([loadWorkloadApi(), loadSds()])
     const unix = address.network === 'unix'
     const attestor = unix ? new UnixAttestor({
       binaryHashMaxSizeBytes: options.attestors?.unix?.binaryHashMaxSizeBytes,
@@ -110,6 +112,7 @@ export class WorkloadApiServer {
     const identifier = new CallerIdentifier(attestor, unix ? loadPeerCredReader() : undefined, options.log ?? discardLogger)
     const server = new WorkloadApiServer(options, limits, address, grpc, grpcServer, identifier)
     grpcServer.addService(service, server.implementation())
+    grpcServer.addService(sds.service, sdsImplementation(server.sdsHost()))
     return server.listen()
   }
 
@@ -169,6 +172,26 @@ export class WorkloadApiServer {
   /** Throws when the call's process changed; checked again right before anything is sent. */
   private verifyCaller(call: {getPeer(): string}): void {
     this.connections.get(call.getPeer())?.verify()
+  }
+
+  /** Envoy SDS on the same socket (sds/service.ts): the Workload API's checks without its header, rated as FetchX509SVID. */
+  private sdsHost(): SdsHost {
+    return {
+      source: this.options.source, log: this.log,
+      admit: (call) => {
+        const connection = this.connections.get(call.getPeer())
+        this.rateLimiter.take('FetchX509SVID', connection?.callerKey ?? 'unknown')
+        connection?.verify()
+      },
+      callerOf: (call) => this.callerOf(call),
+      verifyCaller: (call) => this.verifyCaller(call),
+      callStarted: (call) => this.connections.callStarted(call.getPeer()),
+      statusFor: (method, err) => this.statusFor(method, err),
+      track: (call, close) => {
+        this.openStreams.set(call as unknown as ServerStream, close)
+        return () => this.openStreams.delete(call as unknown as ServerStream)
+      },
+    }
   }
 
   private implementation(): Grpc.UntypedServiceImplementation {
