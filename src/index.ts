@@ -22,3 +22,8 @@ export {
   UnauthenticatedError, LimitExceededError, ConnectionProblemError, CorruptStateError, SpiffeIdError, InputError,
   type ErrorCode, type SpiffeIdErrorCode, type InputLocation,
 } from './lib/errors.js'
+export {X509Source, JwtSource, WorkloadBundleSource, type X509SourceOptions, type SourceOptions, type SourceEvents} from './lib/workloadapi/sources/index.js'
+export {
+  authorizeAny, authorizeID, authorizeOneOf, authorizeMemberOf, mtlsServerConfig, tlsServerConfig, mtlsClientConfig, tlsClientConfig,
+  type Authorizer, type ServerTlsConfig, type ClientTlsConfig, type X509SvidSource, type X509BundleListSource,
+} from './lib/tlsconfig/index.js'
