@@ -3,3 +3,6 @@ export {authorizeAny, authorizeID, authorizeMemberOf, authorizeOneOf, type Autho
 export {mtlsServerConfig, tlsServerConfig, type ServerTlsConfig} from './server.js'
 export {mtlsClientConfig, tlsClientConfig, type ClientTlsConfig} from './client.js'
 export type {X509BundleListSource, X509SvidSource} from './sources.js'
+export {grpcChannelCredentials, grpcServerCredentials} from './grpc.js'
+export {undiciAgent} from './undici.js'
+export {jwtBearerGate, verifyJwtBearer, type JwtBearerOptions} from './jwt-bearer.js'
