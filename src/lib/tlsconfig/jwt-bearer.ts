@@ -11,6 +11,7 @@ import type {JwtBundleSource} from '../spiffe/bundle.js'
 import {JwtSvid} from '../spiffe/jwt-svid.js'
 import {runAuthorizer, type Authorizer} from './authorizer.js'
 
+/** What a bearer JWT-SVID must carry to be accepted. */
 export interface JwtBearerOptions {
   /** The audience the token must carry (this service). */
   readonly audience: string | readonly string[]

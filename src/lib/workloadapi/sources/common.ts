@@ -7,6 +7,7 @@ import {BadParameterError, SvidkitError} from '../../errors.js'
 import {WorkloadApiClient, type Watch, type WorkloadApiClientOptions} from '../client.js'
 import {GrpcStatus, WorkloadApiError} from '../status.js'
 
+/** How a source reaches the Workload API (the client options) and how it waits for its first update. */
 export interface SourceOptions extends WorkloadApiClientOptions {
   /**
    * A client to use instead of creating one (several sources may share it); the source does not

@@ -13,6 +13,7 @@ import type {X509Context} from '../parse.js'
 import {SourceCore, type SourceEvents, type SourceOptions} from './common.js'
 import {toX509Bundle, toX509Svid} from './convert.js'
 
+/** X509Source.create() options: the common ones and the SVID picker. */
 export interface X509SourceOptions extends SourceOptions {
   /** Picks the SVID `getX509Svid()` returns when there are several (go-spiffe `WithDefaultX509SVIDPicker`); default the first. */
   readonly picker?: (svids: readonly X509Svid[]) => X509Svid
