@@ -33,14 +33,23 @@ class SourceCertificateProvider implements Grpc.experimental.CertificateProvider
 
   constructor(private readonly svidSource: X509SvidSource | undefined, private readonly bundleSource: X509BundleListSource) {}
 
-  private caUpdate(): Grpc.experimental.CaCertificateUpdate {
-    return {caCertificate: Buffer.from(allAuthorities(this.bundleSource).map((c) => c.toString()).join(''))}
+  /** null (grpc-js: nothing loaded, no new connections) when the source has nothing, e.g. once closed. */
+  private caUpdate(): Grpc.experimental.CaCertificateUpdate | null {
+    try {
+      return {caCertificate: Buffer.from(allAuthorities(this.bundleSource).map((c) => c.toString()).join(''))}
+    } catch {
+      return null
+    }
   }
 
   private identityUpdate(): Grpc.experimental.IdentityCertificateUpdate | null {
     if (this.svidSource === undefined) return null
-    const pem = this.svidSource.getX509Svid().marshal()
-    return {certificate: Buffer.from(pem.certificates), privateKey: Buffer.from(pem.privateKey)}
+    try {
+      const pem = this.svidSource.getX509Svid().marshal()
+      return {certificate: Buffer.from(pem.certificates), privateKey: Buffer.from(pem.privateKey)}
+    } catch {
+      return null
+    }
   }
 
   private push(): void {

@@ -43,7 +43,16 @@ function serverConfig(cache: ContextCache, check: ((socket: TLSSocket) => void) 
     }
     refresh()
     server.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
-      if (event === 'connection') refresh()
+      if (event === 'connection') {
+        try {
+          refresh()
+        } catch (err) {
+          // No current SVID (a closed source, say): refuse this connection, as go-spiffe's GetCertificate error does.
+          (args[0] as {destroy(): void}).destroy()
+          emit('tlsClientError', err, args[0])
+          return false
+        }
+      }
       if (event === 'secureConnection' && check !== undefined) {
         const socket = args[0] as TLSSocket
         try {

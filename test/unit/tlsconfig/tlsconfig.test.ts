@@ -134,6 +134,21 @@ describe('tlsconfig with static sources over real TLS', () => {
     assert.equal(second.serverCert?.serialNumber, current.leaf.serialNumber)
   })
 
+  it('a source that fails (closed) refuses connections without bringing the server down, then recovers', async () => {
+    let closed = false
+    const flaky = {getX509Svid: () => {
+      if (closed) throw new Error('x509source: source is closed')
+      return svids[SERVER_ID]!
+    }}
+    const {port, refused} = track(await server(flaky, authorizeAny()))
+    const client = mtlsClientConfig(staticSvid(svids[CLIENT_ID]!), bundles, authorizeAny())
+    closed = true
+    await assert.rejects(get(port, client))
+    assert.equal(refused[0]?.message, 'x509source: source is closed')
+    closed = false
+    assert.equal((await get(port, client)).status, 200)
+  })
+
   it('a server made with the options but never attached refuses every handshake', async () => {
     const config = mtlsServerConfig(staticSvid(svids[SERVER_ID]!), bundles, authorizeAny())
     const srv = https.createServer(config, (_req, res) => res.end('unreachable'))
