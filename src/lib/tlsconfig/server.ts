@@ -22,8 +22,12 @@ export type ServerTlsConfig = TlsOptions & {
   attach<S extends TlsServer>(server: S): S
 }
 
-/** No session resumption: every connection is a full handshake, verified and authorized afresh. */
-const NO_RESUMPTION = constants.SSL_OP_NO_TICKET
+/**
+ * No session resumption (every connection is a full handshake, verified and authorized afresh) and no
+ * TLS 1.2 renegotiation (a peer could otherwise present another certificate after it was authorized;
+ * Go's servers, go-spiffe's ground, never renegotiate).
+ */
+const NO_RESUMPTION = constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_RENEGOTIATION
 
 function serverConfig(cache: ContextCache, check: ((socket: TLSSocket) => void) | undefined): ServerTlsConfig {
   const options: TlsOptions = {

@@ -33,6 +33,7 @@ async function svid(ca: TrustDomainCa, id: string): Promise<X509Svid> {
 }
 
 const staticSvid = (s: X509Svid) => ({getX509Svid: () => s})
+const contextOf = (s: X509Svid) => ({cert: s.marshal().certificates, key: s.marshal().privateKey, ca: caA.certPem + caB.certPem})
 
 /** An mTLS https server answering with the client's SPIFFE ID; the refusals it reported. */
 async function server(svidSource: {getX509Svid(): X509Svid}, authorizer: Authorizer, bundleSource = bundles) {
@@ -147,6 +148,26 @@ describe('tlsconfig with static sources over real TLS', () => {
     assert.equal(refused[0]?.message, 'x509source: source is closed')
     closed = false
     assert.equal((await get(port, client)).status, 200)
+  })
+
+  it('a TLS 1.2 client cannot renegotiate (and so cannot swap its certificate once authorized)', async () => {
+    const config = mtlsServerConfig(staticSvid(svids[SERVER_ID]!), bundles, authorizeID(CLIENT_ID))
+    const srv = config.attach(tls.createServer(config, (socket) => socket.on('error', () => {})))
+    servers.push(srv as unknown as https.Server)
+    srv.listen(0, '127.0.0.1')
+    await once(srv, 'listening')
+    const client = mtlsClientConfig(staticSvid(svids[CLIENT_ID]!), bundles, authorizeID(SERVER_ID))
+    const socket = tls.connect({...client, secureContext: tls.createSecureContext({...contextOf(svids[CLIENT_ID]!), maxVersion: 'TLSv1.2'}),
+      host: '127.0.0.1', port: (srv.address() as AddressInfo).port})
+    await once(socket, 'secureConnect')
+    assert.equal(socket.getProtocol(), 'TLSv1.2')
+    const outcome = await new Promise<string>((resolve) => {
+      socket.on('error', (err) => resolve(`error: ${err.message}`))
+      socket.on('close', () => resolve('closed'))
+      socket.renegotiate({}, (err) => resolve(err === null ? 'renegotiated' : `refused: ${err.message}`))
+    })
+    socket.destroy()
+    assert.notEqual(outcome, 'renegotiated')
   })
 
   it('a server made with the options but never attached refuses every handshake', async () => {
