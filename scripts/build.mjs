@@ -28,13 +28,20 @@ const roots = {
   }},
   teleport: {description: 'The svidkit auth and proxy server', topics: {}},
 }
+/**
+ * Shell completion (`<bin> autocomplete`) from oclif's plugin, for tctl and tbot (teleport only starts
+ * the server). oclif loads a root's plugins only when its package.json also lists them as dependencies.
+ */
+const AUTOCOMPLETE = '@oclif/plugin-autocomplete'
+const completion = (bin) => (bin === 'teleport' ? {} : {plugins: [AUTOCOMPLETE]})
 for (const [bin, {description, topics}] of Object.entries(roots)) {
   const dir = join(root, 'clis', bin)
   mkdirSync(dir, {recursive: true})
   writeFileSync(join(dir, 'package.json'), JSON.stringify({
     name: bin, version: pkg.version, description, type: 'module', private: true,
     files: ['oclif.manifest.json'],
-    oclif: {bin, dirname: 'svidkit', commands: `../../dist/src/${bin}/commands`, topicSeparator: ' ', topics},
+    ...(bin === 'teleport' ? {} : {dependencies: {[AUTOCOMPLETE]: pkg.dependencies[AUTOCOMPLETE]}}),
+    oclif: {bin, dirname: `svidkit/${bin}`, commands: `../../dist/src/${bin}/commands`, topicSeparator: ' ', topics, ...completion(bin)},
   }, null, 2) + '\n')
   if (existsSync(join(root, 'dist/src', bin, 'commands'))) {
     run(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'manifest', dir],
