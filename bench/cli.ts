@@ -1,7 +1,8 @@
 /**
- * CLI figures (issue: foundation): cold start of `tctl --help` and `tctl get workload_identity` beside
- * `node -e 0` in the same run (paired, alternating; goal at most 2x), and creating and listing 10,000
- * workload identities through the real binary.
+ * CLI figures (issues: foundation, operability): cold start of `tctl --help`, `tctl get
+ * workload_identity` and `tbot --help` beside `node -e 0` in the same run (paired, alternating; both
+ * sides without NODE_EXTRA_CA_CERTS; goal at most 2x), and creating and listing 10,000 workload
+ * identities through the real binary.
  */
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -10,16 +11,18 @@ import type {BenchFigure} from './types.js'
 import {ROOT, benchEnv, median, timeProcess} from './_util.js'
 
 const TCTL = join(ROOT, 'bin/tctl.js')
+const TBOT = join(ROOT, 'bin/tbot.js')
 const ROUNDS = 15
 
 function coldStarts(dataDir: string): BenchFigure[] {
   const env = benchEnv({SVIDKIT_DATA_DIR: dataDir})
   timeProcess(process.execPath, [TCTL, 'get', 'workload_identity'], env) // warm the page cache
-  const samples = {node: [] as number[], help: [] as number[], get: [] as number[]}
+  const samples = {node: [] as number[], help: [] as number[], get: [] as number[], tbotHelp: [] as number[]}
   for (let i = 0; i < ROUNDS; i++) {
     samples.node.push(timeProcess(process.execPath, ['-e', '0'], env))
     samples.help.push(timeProcess(process.execPath, [TCTL, '--help'], env))
     samples.get.push(timeProcess(process.execPath, [TCTL, 'get', 'workload_identity'], env))
+    samples.tbotHelp.push(timeProcess(process.execPath, [TBOT, '--help'], env))
   }
   const node = median(samples.node)
   const fig = (name: string, ms: number): BenchFigure => ({name, value: ms, unit: 'ms', limit: node, ratio: ms / node, goal: '<= 2x node -e 0'})
@@ -27,6 +30,7 @@ function coldStarts(dataDir: string): BenchFigure[] {
     {name: 'node_e0_cold_start_ms', value: node, unit: 'ms'},
     fig('tctl_help_cold_start_ms', median(samples.help)),
     fig('tctl_get_workload_identity_cold_start_ms', median(samples.get)),
+    fig('tbot_help_cold_start_ms', median(samples.tbotHelp)),
   ]
 }
 

@@ -3,10 +3,18 @@
  * rows; no borders), drawn with cli-table3; the header is bold where standard output takes colour
  * (colors.ts). JSON and YAML are the machine forms every command derives from its result (base.ts).
  */
-import Table from 'cli-table3'
+import {createRequire} from 'node:module'
+import type TableType from 'cli-table3'
 import {stdout} from './colors.js'
 
 export type OutputFormat = 'text' | 'json' | 'yaml'
+
+/**
+ * cli-table3 (about 3 MB and a dozen modules) is loaded on the first table, not by every command
+ * that imports this file through base.ts: tbot's agent never draws one. CommonJS, so `require` keeps
+ * renderTable synchronous.
+ */
+const requireTable = (): typeof TableType => createRequire(import.meta.url)('cli-table3') as typeof TableType
 
 const BORDERLESS = {
   top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
@@ -15,6 +23,7 @@ const BORDERLESS = {
 
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const Table = requireTable()
   const table = new Table({chars: BORDERLESS, style: {head: [], border: [], 'padding-left': 0, 'padding-right': 0}})
   // cli-table3 measures cells without their escape codes, so a coloured header keeps its width.
   const bold = stdout().bold

@@ -13,7 +13,7 @@
  */
 import {collectProcessMetrics} from './process.js'
 import type {Counter, Gauge, Histogram, Registry} from 'prom-client'
-import {readiness} from '../tbot/diag/readiness.js'
+import {readiness} from './readiness.js'
 
 export interface TaskLabels {
   /** The service type (`workload-identity-x509`) or `internal` for the bot's own tasks. */

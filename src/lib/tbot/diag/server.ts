@@ -8,7 +8,7 @@
 import type {Logger} from '../../log.js'
 import {metricsRoute, startDiagServer, type DiagAnswer, type RunningDiagServer} from '../../metrics/http.js'
 import {enableTbotMetrics} from '../../metrics/tbot.js'
-import {httpStatusOf, readiness, type ReadinessRegistry} from './readiness.js'
+import {httpStatusOf, readiness, type ReadinessRegistry} from '../../metrics/readiness.js'
 
 export async function startTbotDiag(addr: string, log: Logger, registry: ReadinessRegistry = readiness): Promise<RunningDiagServer> {
   const metrics = await enableTbotMetrics()

@@ -5,7 +5,7 @@
  */
 import {BadParameterError, ConnectionProblemError} from '../../errors.js'
 import type {Logger} from '../../log.js'
-import type {OverallStatus, ServiceStatus} from './readiness.js'
+import type {OverallStatus, ServiceStatus} from '../../metrics/readiness.js'
 
 export interface WaitOptions {
   readonly diagAddr: string
