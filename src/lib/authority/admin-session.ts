@@ -25,7 +25,7 @@ export class AdminSession implements BotSession {
   }
 
   async trustBundle(): Promise<TrustBundle> {
-    return trustBundle(this.authority.ca)
+    return trustBundle(await this.authority.caMaterial())
   }
 
   /** The admin holds no renewable identity here: its authority is access to the data directory. */

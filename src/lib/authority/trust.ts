@@ -21,7 +21,10 @@ export function jwtJwks(ca: CaMaterial): {keys: Jwk[]} {
 export function trustBundle(ca: CaMaterial): TrustBundle {
   const x509Pem = ca.spiffeTrusted.map((c) => c.certPem).join('')
   const jwtKeys = jwtJwks(ca).keys.map((k) => ({...k, kid: k.kid ?? ''}))
-  const fingerprint = createHash('sha256').update(x509Pem).update(JSON.stringify(jwtKeys)).digest('hex')
+  // The signing keys are part of it: at update_clients and rollback the trusted set stays the same
+  // but the signer changes, and holders of SVIDs (tbot's outputs, Workload API streams) must re-issue.
+  const signing = `${ca.spiffeCa.info.serial.toString(16)}/${ca.jwtKey.kid}`
+  const fingerprint = createHash('sha256').update(x509Pem).update(JSON.stringify(jwtKeys)).update(signing).digest('hex')
   return {trustDomain: ca.trustDomain.name, x509Pem, jwtKeys, federated: [], fingerprint}
 }
 

@@ -29,6 +29,7 @@ function identityReply(authority: Authority, cert: BotCertificate): unknown {
 }
 
 export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCaller>[] {
+  // The bot CA does not rotate (authority/rotation-phases.ts: ROTATABLE_CA_TYPES); the SPIFFE bundle is read per request.
   const ca = authority.ca
   return [
     {
@@ -58,7 +59,7 @@ export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCalle
       })
       return encodeJwtCredentials(creds)
     }),
-    issuerRoute('GET', API.trustBundle, () => encodeTrustBundle(trustBundle(ca))),
+    issuerRoute('GET', API.trustBundle, async () => encodeTrustBundle(trustBundle(await authority.caMaterial()))),
   ]
 }
 

@@ -12,6 +12,7 @@ import type {Logger} from '../log.js'
 import {formatHostPort, type NetAddr} from '../net/addr.js'
 import {adminRoutes} from './admin-routes.js'
 import {botRoutes} from './bot-routes.js'
+import {caRoutes, scheduleAutoRotation} from './ca-routes.js'
 import {authenticateCaller, describeCaller, type ApiCaller} from './callers.js'
 import type {ServerConfig} from './config.js'
 import {HttpServer, type HttpLimits} from './http.js'
@@ -81,7 +82,7 @@ function routesFor(w: Wiring): Route<ApiCaller>[] {
   const listenHost = w.config.proxy.webListenAddr.host
   return [
     ...publicRoutes<ApiCaller>({
-      ca: w.authority.ca, issuer: w.authority.issuer,
+      ca: () => w.authority.caMaterial(), issuer: w.authority.issuer,
       ping: () => ({
         clusterName: w.backend.clusterName, serverVersion: w.version, minClientVersion: safeMinClientVersion(w.version),
         webListenAddr: formatHostPort({host: listenHost, port: w.boundPort()}), publicAddr: w.publicAddr, caPins: w.pins,
@@ -90,6 +91,7 @@ function routesFor(w: Wiring): Route<ApiCaller>[] {
       thumbprintAddr: () => w.config.proxy.publicAddrs[0]?.raw ?? formatHostPort({host: isUnspecified(listenHost) ? '127.0.0.1' : listenHost, port: w.boundPort()}),
     }),
     ...adminRoutes(w.backend),
+    ...caRoutes(w.backend),
     ...botRoutes({authority: w.authority, store: w.backend.store, now: w.now}),
   ]
 }
@@ -117,6 +119,7 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
     throw new ConnectionProblemError(`cannot listen on ${formatHostPort({host: listen.host, port})}: ${(err as Error).message}`, {cause: err})
   }
   const renewal = scheduleCertRenewal(server, material.renewAt, () => issueTls([]), now, o.logger)
+  const stopAutoRotation = scheduleAutoRotation(() => backend.caRotationStatus(), (err) => o.logger.warn('Automatic CA rotation step failed', {error: (err as Error).message}))
   o.logger.info('Auth and proxy service is ready', {
     cluster: backend.clusterName, listen: server.url(), public_addr: publicAddr, issuer: authority.issuer, ca_pin: pins[0],
   })
@@ -124,6 +127,7 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
     url: server.url(), publicAddr, backend,
     close: async () => {
       clearTimeout(renewal)
+      stopAutoRotation()
       await server.close()
       await authority.flush()
     },

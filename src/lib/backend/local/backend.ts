@@ -15,6 +15,7 @@ import type {
   AddBotRequest, AddBotResult, AddTokenRequest, AdminApi, ClusterStatus, CreateOutcome, UpdateBotRequest, UpdateBotResult,
 } from '../admin-api.js'
 import type {ProvisionToken} from '../../resources/types.js'
+import type {CaAdminApi, CaRotationStatus, RotateRequest} from '../ca-admin-api.js'
 
 export interface LocalBackendOptions {
   readonly dataDir: string
@@ -33,7 +34,7 @@ export interface LocalBackendOptions {
   readonly caMaxAgeMs?: number
 }
 
-export class LocalBackend implements AdminApi {
+export class LocalBackend implements AdminApi, CaAdminApi {
   private authorityPromise?: Promise<Authority>
   /** Issuance reads policy from here; this process's writes invalidate it at once. */
   readonly policy: PolicyCache
@@ -141,5 +142,17 @@ export class LocalBackend implements AdminApi {
       const token = makeBotToken(request.botName, request.ttlMs ?? TOKEN_TTL_DEFAULT_MS, this.now(), request.value ?? newTokenValue())
       return tx.put(token)
     })
+  }
+
+  async rotateCertAuthority(request: RotateRequest): Promise<CaRotationStatus> {
+    const {rotateCertAuthority} = await import('../../authority/rotation.js')
+    return rotateCertAuthority(this.ca, request, this.now())
+  }
+
+  /** Moves a due automatic rotation first: on the local backend no server runs the schedule. */
+  async caRotationStatus(): Promise<CaRotationStatus[]> {
+    const {advanceAutoRotations, caRotationStatus} = await import('../../authority/rotation.js')
+    await advanceAutoRotations(this.ca, this.now())
+    return caRotationStatus(this.ca)
   }
 }

@@ -72,7 +72,7 @@ class LocalBotSession implements BotSession {
   }
 
   async trustBundle(): Promise<TrustBundle> {
-    return trustBundle(this.authority.ca)
+    return trustBundle(await this.authority.caMaterial())
   }
 
   async renew(): Promise<void> {
