@@ -10,6 +10,7 @@ export function createdMessage(o: CreateOutcome): string {
     case 'role': return `role "${o.name}" has been ${o.action}`
     case 'bot': return `Bot "${o.name}" has been created`
     case 'token': return `provision_token "${o.name}" has been created`
+    case 'workload_identity_x509_revocation': return `workload_identity_x509_revocation "${o.name}" has been ${o.action}`
   }
 }
 
@@ -19,6 +20,7 @@ export function deletedMessage(kind: ResourceKind, name: string): string {
     case 'role': return `role "${name}" has been deleted`
     case 'bot': return `Bot "${name}" has been deleted`
     case 'token': return `token "${name}" has been deleted`
+    case 'workload_identity_x509_revocation': return `workload_identity_x509_revocation "${name}" has been deleted`
   }
 }
 
@@ -68,6 +70,8 @@ export function resourcesTable(kind: ResourceKind, resources: readonly Resource[
       return renderTable(['Role', 'Workload Identity Labels', 'Rules'], (sorted as Role[]).map((r) => [r.metadata.name, roleLabels(r), roleRules(r)]))
     case 'token':
       return renderTable(TOKEN_HEADERS, tokenRows(sorted as ProvisionToken[]))
+    case 'workload_identity_x509_revocation':
+      return renderTable(['Serial', 'Revoked At', 'Reason'], sorted.map((r) => [r.metadata.name, r.kind === kind ? r.spec.revoked_at : '', r.kind === kind ? r.spec.reason : '']))
   }
 }
 

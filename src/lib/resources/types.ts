@@ -140,7 +140,10 @@ export interface ProvisionToken {
   }
 }
 
-export type Resource = WorkloadIdentity | Role | Bot | ProvisionToken
+import type {WorkloadIdentityX509Revocation} from './x509-revocation.js'
+export type {WorkloadIdentityX509Revocation}
+
+export type Resource = WorkloadIdentity | Role | Bot | ProvisionToken | WorkloadIdentityX509Revocation
 export type ResourceKind = Resource['kind']
 export type ResourceOf<K extends ResourceKind> = Extract<Resource, {kind: K}>
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['workload_identity', 'role', 'bot', 'token']
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['workload_identity', 'role', 'bot', 'token', 'workload_identity_x509_revocation']

@@ -7,7 +7,6 @@
 import {createPublicKey, type KeyObject} from 'node:crypto'
 import {joinBot, renewBot, type BotCertificate} from '../authority/bot-identity.js'
 import type {Authority} from '../authority/authority.js'
-import {trustBundle} from '../authority/trust.js'
 import {encodeBotIdentity, parseJoinRequest, parseRenewRequest} from '../wire/bot-identity.js'
 import {encodeJwtCredentials, encodeTrustBundle, encodeX509Credentials, parseJwtRequest, parseX509Request} from '../wire/issue.js'
 import {API} from '../wire/paths.js'
@@ -59,7 +58,7 @@ export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCalle
       })
       return encodeJwtCredentials(creds)
     }),
-    issuerRoute('GET', API.trustBundle, async () => encodeTrustBundle(trustBundle(await authority.caMaterial()))),
+    issuerRoute('GET', API.trustBundle, async () => encodeTrustBundle(await authority.trustBundle())),
   ]
 }
 

@@ -8,6 +8,7 @@ import {addBot, deleteBot, updateBot} from './bots.js'
 import {TOKEN_TTL_DEFAULT_MS, makeBotToken, newTokenValue} from './tokens.js'
 import {caPinsOf, fileCaStateStore, initCaMaterial, loadCa} from './ca-files.js'
 import {CaCache} from '../../ca/ca-cache.js'
+import {CrlSource} from '../../authority/crl-source.js'
 import type {CaStateStore} from '../../storage/ca-state-store.js'
 import type {Authority} from '../../authority/authority.js'
 import {PolicyCache} from '../../authority/policy.js'
@@ -40,6 +41,8 @@ export class LocalBackend implements AdminApi, CaAdminApi {
   readonly policy: PolicyCache
   /** Issuance and the trust publishers read the CA from here; a rotation in this process invalidates it at once. */
   readonly ca: CaCache
+  /** The CRLs published with the trust bundle; this process's writes invalidate their revocation list. */
+  readonly crls: CrlSource
 
   private constructor(
     readonly paths: DataDirPaths,
@@ -52,6 +55,7 @@ export class LocalBackend implements AdminApi, CaAdminApi {
   ) {
     this.policy = new PolicyCache(store, policyMaxAgeMs)
     this.ca = new CaCache(caStore.store, caStore.name, caStore.maxAgeMs)
+    this.crls = new CrlSource(store, now)
   }
 
   static async open(options: LocalBackendOptions): Promise<LocalBackend> {
@@ -88,7 +92,7 @@ export class LocalBackend implements AdminApi, CaAdminApi {
         import('../../authority/authority.js'), import('../../authority/audit.js'), import('../../oidc.js'), loadCa(this.paths, this.ca),
       ])
       const issuer = issuerUrl(this.info.publicAddr ?? this.info.clusterName)
-      return new Authority({ca: this.ca, policy: this.policy, audit: new FileAuditLog(this.paths.auditLog), issuer, now: this.now})
+      return new Authority({ca: this.ca, crls: this.crls, policy: this.policy, audit: new FileAuditLog(this.paths.auditLog), issuer, now: this.now})
     })()
     return this.authorityPromise
   }
@@ -98,6 +102,7 @@ export class LocalBackend implements AdminApi, CaAdminApi {
       return await result
     } finally {
       this.policy.invalidate()
+      this.crls.invalidate()
     }
   }
 

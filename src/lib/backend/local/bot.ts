@@ -11,7 +11,6 @@ import type {CaMaterial} from '../../ca/ca-material.js'
 import {IDENTITY_FILE, decodeIdentityFile, encodeIdentityFile, identityFromKey} from '../identity-file.js'
 import {joinBot, renewBot, verifyBotCertificate} from '../../authority/bot-identity.js'
 import type {Caller} from '../../authority/caller.js'
-import {trustBundle} from '../../authority/trust.js'
 import {SvidkitError} from '../../errors.js'
 import type {Logger} from '../../log.js'
 import type {BotSession, BotStorage, ConnectBot, IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, X509SvidCredential} from '../../issuance/contract.js'
@@ -72,7 +71,7 @@ class LocalBotSession implements BotSession {
   }
 
   async trustBundle(): Promise<TrustBundle> {
-    return trustBundle(await this.authority.caMaterial())
+    return this.authority.trustBundle()
   }
 
   async renew(): Promise<void> {
