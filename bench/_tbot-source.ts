@@ -20,6 +20,8 @@ export interface LocalBackendSource {
   readonly source: SessionWorkloadSource
   /** A caller that passes the identity's rule (this process's uid), for building reference messages. */
   readonly entitled: WorkloadCaller
+  /** The cluster's backend (bench/rotation.ts rotates its CA). */
+  readonly backend: LocalBackend
   close(): Promise<void>
 }
 
@@ -54,7 +56,7 @@ spec:
 `
 }
 
-export async function localBackendSource(dir: string, trustDomain: string): Promise<LocalBackendSource> {
+export async function localBackendSource(dir: string, trustDomain: string, bundlePollIntervalMs = 60_000): Promise<LocalBackendSource> {
   const dataDir = join(dir, 'data')
   const uid = process.getuid?.() ?? 0
   const backend = await LocalBackend.open({dataDir, create: true, clusterName: trustDomain})
@@ -67,7 +69,7 @@ storage: {type: memory}
   const session: BotSession = await connectTbot(dataDir)(config, {log: discardLogger, signal: new AbortController().signal})
   const source = new SessionWorkloadSource({
     session, selector: {name: 'bench-worker'}, credentialTtlMs: config.credentialTtlMs,
-    renewalIntervalMs: config.renewalIntervalMs, bundlePollIntervalMs: 60_000, clock: systemClock, random: Math.random,
+    renewalIntervalMs: config.renewalIntervalMs, bundlePollIntervalMs, clock: systemClock, random: Math.random,
     log: discardLogger,
   })
   await source.start()
@@ -75,6 +77,7 @@ storage: {type: memory}
   return {
     source,
     entitled,
+    backend,
     async close() {
       await source.stop()
       await session.close()

@@ -5,6 +5,7 @@
  */
 import {Flags} from '@oclif/core'
 import type {AdminApi} from '../lib/backend/admin-api.js'
+import type {CaAdminApi} from '../lib/backend/ca-admin-api.js'
 import {DATA_DIR_ENV, resolveDataDir} from '../lib/backend/local/data-dir.js'
 import {UsageError} from './report-error.js'
 
@@ -37,7 +38,7 @@ export interface AdminFlags {
   readonly insecure?: boolean
 }
 
-export interface OpenedAdmin extends AdminApi {
+export interface OpenedAdmin extends AdminApi, CaAdminApi {
   readonly clusterName: string
 }
 

@@ -12,6 +12,7 @@ export function createdMessage(o: CreateOutcome): string {
     case 'bot': return `Bot "${o.name}" has been created`
     case 'token': return `provision_token "${o.name}" has been created`
     case 'spiffe_federation': return `SPIFFE Federation "${o.name}" has been created`
+    case 'workload_identity_x509_revocation': return `workload_identity_x509_revocation "${o.name}" has been ${o.action}`
   }
 }
 
@@ -22,6 +23,7 @@ export function deletedMessage(kind: ResourceKind, name: string): string {
     case 'bot': return `Bot "${name}" has been deleted`
     case 'token': return `token "${name}" has been deleted`
     case 'spiffe_federation': return `SPIFFE federation "${name}" has been deleted`
+    case 'workload_identity_x509_revocation': return `workload_identity_x509_revocation "${name}" has been deleted`
   }
 }
 
@@ -73,6 +75,8 @@ export function resourcesTable(kind: ResourceKind, resources: readonly Resource[
       return renderTable(TOKEN_HEADERS, tokenRows(sorted as ProvisionToken[]))
     case 'spiffe_federation':
       return renderTable(['Trust Domain', 'Bundle Source', 'Synced At', 'Last Error'], (sorted as SpiffeFederation[]).map(federationRow))
+    case 'workload_identity_x509_revocation':
+      return renderTable(['Serial', 'Revoked At', 'Reason'], sorted.map((r) => [r.metadata.name, r.kind === kind ? r.spec.revoked_at : '', r.kind === kind ? r.spec.reason : '']))
   }
 }
 

@@ -5,6 +5,8 @@
 import {Flags} from '@oclif/core'
 import type {OneLineServiceType, StartFlags} from '../lib/tbot/config/one-line.js'
 import {dataDirFlag} from './admin.js'
+import {parseDuration} from '../lib/duration.js'
+import {BadParameterError} from '../lib/errors.js'
 
 export const sharedStartFlags = {
   'data-dir': dataDirFlag,
@@ -44,14 +46,29 @@ export async function runTbotStart(input: StartInput): Promise<AgentRun> {
   const config = await build()
   const log = createLogger({component: 'tbot', level: config.debug ? 'debug' : 'info', format: parseLogFormat(input.logFormat)})
   const connect = connectTbot(resolveDataDir(input.dataDir))
+  const bundlePollIntervalMs = bundlePollInterval(process.env)
   // The diagnostics service (lib/tbot/diag) lives as long as the process, from before the join.
   const diag = config.diagAddr !== undefined && !config.oneshot ? await (await import('../lib/tbot/diag/server.js')).startTbotDiag(config.diagAddr, log) : undefined
   try {
-    await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter()})
+    await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter({bundlePollIntervalMs}), bundlePollIntervalMs})
   } finally {
     await diag?.close()
   }
   return {oneshot: config.oneshot}
+}
+
+/**
+ * How often the agent checks the cluster's trust bundle for a CA rotation (default 1 minute; Teleport's
+ * tbot is told by a watch instead). ${BUNDLE_POLL_ENV} (a duration) shortens it, for short rotation phases.
+ */
+export const BUNDLE_POLL_ENV = 'SVIDKIT_TBOT_BUNDLE_POLL_INTERVAL'
+
+function bundlePollInterval(env: NodeJS.ProcessEnv): number {
+  const text = env[BUNDLE_POLL_ENV]
+  if (text === undefined || text === '') return 60_000
+  const ms = parseDuration(text)
+  if (!(ms > 0)) throw new BadParameterError(`${BUNDLE_POLL_ENV}: must be a positive duration, not ${JSON.stringify(text)}`)
+  return ms
 }
 
 /** The shared flags as the config builder takes them (camelCase). */

@@ -84,7 +84,8 @@ export async function exportOidc(backend: LocalBackend, outDir: string, issuer: 
   // Public documents: world-readable, so a web server can serve them.
   await fs.mkdir(join(outDir, '.well-known'), {recursive: true, mode: 0o755})
   const files = [join(outDir, '.well-known', 'openid-configuration'), join(outDir, 'jwt-jwks.json')]
-  const bodies = [oidcDiscovery(authority.ca, authority.issuer), jwtJwks(authority.ca)]
+  const ca = await authority.caMaterial()
+  const bodies = [oidcDiscovery(ca, authority.issuer), jwtJwks(ca)]
   for (let i = 0; i < files.length; i++) await writeFileAtomic(files[i]!, JSON.stringify(bodies[i], null, 2) + '\n', {mode: 0o644})
   return {files}
 }

@@ -116,7 +116,7 @@ describe('tbot outputs on the local backend', {concurrency: true}, () => {
     assert.equal(r.code, 0, r.stderr)
     assertNoSecrets(r.stderr, [token])
 
-    assert.deepEqual(readdirSync(out).sort(), ['svid.pem', 'svid_bundle.pem', 'svid_key.pem'], 'no temp files left behind')
+    assert.deepEqual(readdirSync(out).sort(), ['svid.pem', 'svid_bundle.pem', 'svid_crl.pem', 'svid_key.pem'], 'no temp files left behind')
     assert.equal(await modeOf(out), 0o700)
     for (const name of readdirSync(out)) assert.equal(await modeOf(join(out, name)), 0o600, name)
     const svid = join(out, 'svid.pem')
@@ -177,7 +177,7 @@ describe('tbot outputs on the local backend', {concurrency: true}, () => {
     // written first); it must never catch a key older than the certificate. The report counts those
     // transient pairs, each confirmed by the certificate that followed.
     assert.equal(report.transientMismatches, report.confirmedNextKeys)
-    assert.deepEqual(readdirSync(out).sort(), ['svid.pem', 'svid_bundle.pem', 'svid_key.pem'])
+    assert.deepEqual(readdirSync(out).sort(), ['svid.pem', 'svid_bundle.pem', 'svid_crl.pem', 'svid_key.pem'])
   })
 
   it('a bot lacking the role: the refusal is logged and retried with backoff, nothing written; bots update --add-roles clears it at the next retry', async () => {

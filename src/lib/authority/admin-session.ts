@@ -7,7 +7,6 @@
 import type {BotSession, IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, X509SvidCredential} from '../issuance/contract.js'
 import type {Authority} from './authority.js'
 import type {Caller} from './caller.js'
-import {trustBundle} from './trust.js'
 
 export class AdminSession implements BotSession {
   private readonly caller: Caller
@@ -25,7 +24,7 @@ export class AdminSession implements BotSession {
   }
 
   async trustBundle(): Promise<TrustBundle> {
-    return trustBundle(this.authority.ca)
+    return this.authority.trustBundle()
   }
 
   /** The admin holds no renewable identity here: its authority is access to the data directory. */

@@ -8,6 +8,9 @@ import type {KeyObject} from 'node:crypto'
 import type {WorkloadAttrs} from '../authz/attributes.js'
 import {selectByLabels, type IssuanceDecision} from '../authz/decision.js'
 import type {CaCache} from '../ca/ca-cache.js'
+import type {CrlSource} from './crl-source.js'
+import {trustBundle} from './trust.js'
+import type {TrustBundle} from '../issuance/contract.js'
 import type {CaMaterial} from '../ca/ca-material.js'
 import {signJwtSvid} from '../ca/fast-leaf/jwt.js'
 import {issueX509Svid} from '../ca/profiles.js'
@@ -50,6 +53,8 @@ export interface AuthorityDeps {
   /** The JWT `iss`: `https://<public addr>/workload-identity`. */
   readonly issuer: string
   readonly now: () => Date
+  /** The CRLs published with the trust bundle (absent: none). */
+  readonly crls?: CrlSource
 }
 
 interface Decided {
@@ -73,6 +78,17 @@ export class Authority {
   /** The CA material, checked against the store within the cache's max age: what bundles are built from. */
   caMaterial(): Promise<CaMaterial> {
     return this.deps.ca.get()
+  }
+
+  /** The trust bundle as published now: every trusted CA and JWT key, and the CRLs. */
+  async trustBundle(): Promise<TrustBundle> {
+    const ca = await this.deps.ca.get()
+    return trustBundle(ca, await this.deps.crls?.current(ca))
+  }
+
+  /** The CRL source, when there is one (revocations: crl-source.ts). */
+  get crls(): CrlSource | undefined {
+    return this.deps.crls
   }
 
   /** The cache itself: rotation invalidates it, publishers subscribe to its changes. */

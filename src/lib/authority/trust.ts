@@ -8,6 +8,7 @@ import type {CaMaterial} from '../ca/ca-material.js'
 import {jwksFromKeys, type Jwk} from '../ca/jwk.js'
 import {openIdConfiguration, type OpenIdConfiguration} from '../oidc.js'
 import type {TrustBundle} from '../issuance/contract.js'
+import type {SignedCrls} from './crl-source.js'
 
 /** Teleport's refresh hint for the SPIFFE bundle endpoint, in seconds. */
 export const SPIFFE_BUNDLE_REFRESH_HINT_S = 300
@@ -17,12 +18,18 @@ export function jwtJwks(ca: CaMaterial): {keys: Jwk[]} {
   return jwksFromKeys(ca.jwtTrusted.map((k) => ({publicKey: k.publicKey, kid: k.kid, alg: k.alg})))
 }
 
-/** Every trusted SPIFFE CA certificate, the signing one first (both during a rotation: authority/rotation.ts). */
-export function trustBundle(ca: CaMaterial): TrustBundle {
+/**
+ * Every trusted SPIFFE CA certificate, the signing one first (both during a rotation:
+ * authority/rotation.ts), and the CRLs when given (crl-source.ts).
+ */
+export function trustBundle(ca: CaMaterial, crls?: SignedCrls): TrustBundle {
   const x509Pem = ca.spiffeTrusted.map((c) => c.certPem).join('')
   const jwtKeys = jwtJwks(ca).keys.map((k) => ({...k, kid: k.kid ?? ''}))
-  const fingerprint = createHash('sha256').update(x509Pem).update(JSON.stringify(jwtKeys)).digest('hex')
-  return {trustDomain: ca.trustDomain.name, x509Pem, jwtKeys, federated: [], fingerprint}
+  // The signing keys are part of it: at update_clients and rollback the trusted set stays the same
+  // but the signer changes, and holders of SVIDs (tbot's outputs, Workload API streams) must re-issue.
+  const signing = `${ca.spiffeCa.info.serial.toString(16)}/${ca.jwtKey.kid}`
+  const fingerprint = createHash('sha256').update(x509Pem).update(JSON.stringify(jwtKeys)).update(signing).update(crls?.contentKey ?? '').digest('hex')
+  return {trustDomain: ca.trustDomain.name, x509Pem, jwtKeys, federated: [], fingerprint, ...(crls ? {crls: crls.ders} : {})}
 }
 
 /**

@@ -82,6 +82,11 @@ function rotation(f: Fields, value: unknown, field: string): RotationStatus {
   }
 }
 
+/** A rotation status in the document's form (also how the server sends it: wire/ca.ts). */
+export function decodeRotation(value: unknown, where: string, field = 'rotation'): RotationStatus {
+  return rotation(new Fields(where), value, field)
+}
+
 function authority(f: Fields, value: unknown, type: CaType): CertAuthorityState {
   const field = `authorities.${type}`
   const o = f.object(value, field)

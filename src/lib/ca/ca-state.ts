@@ -120,7 +120,7 @@ function keySetJson(set: CaKeySet): KeySetJson {
   }
 }
 
-function rotationJson(r: RotationStatus): RotationJson {
+export function rotationJson(r: RotationStatus): RotationJson {
   return {
     state: r.state, phase: r.phase, mode: r.mode, current_id: r.currentId,
     ...(r.started ? {started: r.started.toISOString()} : {}),
@@ -141,7 +141,7 @@ export function encodeCaState(state: CaState): string {
   return JSON.stringify({version: CA_STATE_VERSION, cluster_name: state.clusterName, authorities}, null, 2) + '\n'
 }
 
-export {decodeCaState} from './ca-state-decode.js'
+export {decodeCaState, decodeRotation} from './ca-state-decode.js'
 
 /** Helpers shared with the decoder. */
 export function parsePrivateKeyPem(pem: string): KeyObject {

@@ -78,6 +78,11 @@ export interface TrustBundle extends TrustDomainAuthorities {
    * X.509 outputs and pushes new bundles to Workload API clients when it differs (CA rotation).
    */
   readonly fingerprint: string
+  /**
+   * The cluster's X.509 CRLs (DER), one per trusted SPIFFE CA, when the source has them
+   * (authority/crl.ts): what the Workload API sends in its `crl` field and outputs write as svid_crl.pem.
+   */
+  readonly crls?: readonly Uint8Array[]
 }
 
 /**

@@ -16,6 +16,7 @@ import {parseRole} from './role.js'
 import {parseBot} from './bot.js'
 import {parseProvisionToken} from './token.js'
 import {parseSpiffeFederation} from './spiffe-federation.js'
+import {parseX509Revocation} from './x509-revocation.js'
 
 export interface ParseOptions extends WorkloadIdentityParseOptions {
   /**
@@ -32,6 +33,7 @@ const PARSERS: {readonly [K in ResourceKind]: (value: unknown, loc: InputLocatio
   bot: parseBot,
   token: parseProvisionToken,
   spiffe_federation: parseSpiffeFederation,
+  workload_identity_x509_revocation: parseX509Revocation,
 }
 
 /** One decoded value (a document, or a stored JSON file) as a typed, frozen resource. */

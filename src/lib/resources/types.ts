@@ -146,9 +146,11 @@ export interface ProvisionToken {
   }
 }
 
-// ---- spiffe_federation v1: its own file (spiffe-federation.ts) ----
+// ---- spiffe_federation v1 and workload_identity_x509_revocation v1: their own files ----
+import type {WorkloadIdentityX509Revocation} from './x509-revocation.js'
+export type {WorkloadIdentityX509Revocation}
 
-export type Resource = WorkloadIdentity | Role | Bot | ProvisionToken | SpiffeFederation
+export type Resource = WorkloadIdentity | Role | Bot | ProvisionToken | SpiffeFederation | WorkloadIdentityX509Revocation
 export type ResourceKind = Resource['kind']
 export type ResourceOf<K extends ResourceKind> = Extract<Resource, {kind: K}>
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['workload_identity', 'role', 'bot', 'token', 'spiffe_federation']
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['workload_identity', 'role', 'bot', 'token', 'spiffe_federation', 'workload_identity_x509_revocation']

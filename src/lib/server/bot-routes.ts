@@ -7,7 +7,6 @@
 import {createPublicKey, type KeyObject} from 'node:crypto'
 import {joinBot, renewBot, type BotCertificate} from '../authority/bot-identity.js'
 import type {Authority} from '../authority/authority.js'
-import {trustBundle} from '../authority/trust.js'
 import {trustBundleWithFederation} from '../federation/federated-trust.js'
 import {encodeBotIdentity, parseJoinRequest, parseRenewRequest} from '../wire/bot-identity.js'
 import {encodeJwtCredentials, encodeTrustBundle, encodeX509Credentials, parseJwtRequest, parseX509Request} from '../wire/issue.js'
@@ -33,6 +32,7 @@ function identityReply(authority: Authority, cert: BotCertificate): unknown {
 }
 
 export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCaller>[] {
+  // The bot CA does not rotate (authority/rotation-phases.ts: ROTATABLE_CA_TYPES); the SPIFFE bundle is read per request.
   const ca = authority.ca
   return [
     {
@@ -66,7 +66,7 @@ export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCalle
       serverSvidsIssued('jwt', creds.length)
       return encodeJwtCredentials(creds)
     }),
-    issuerRoute('GET', API.trustBundle, async () => encodeTrustBundle(await trustBundleWithFederation(trustBundle(ca), store))),
+    issuerRoute('GET', API.trustBundle, async () => encodeTrustBundle(await trustBundleWithFederation(await authority.trustBundle(), store))),
   ]
 }
 

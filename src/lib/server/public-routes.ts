@@ -11,7 +11,8 @@ import {reply, type Route} from './router.js'
 import {thumbprintRoute} from './thumbprint.js'
 
 export interface PublicRouteDeps {
-  readonly ca: CaMaterial
+  /** Read per request: during a CA rotation the bodies hold the old and the new keys (authority/rotation.ts). */
+  readonly ca: () => Promise<CaMaterial>
   /** `https://<public addr>/workload-identity`: the JWT `iss`. */
   readonly issuer: string
   readonly ping: () => PingInput | Promise<PingInput>
@@ -31,9 +32,9 @@ export function publicRoutes<C>(deps: PublicRouteDeps): Route<C>[] {
     thumbprintRoute<C>(deps.thumbprintAddr),
     {
       method: 'GET', path: '/workload-identity/.well-known/openid-configuration', auth: 'none',
-      handler: () => reply(oidcDiscovery(deps.ca, deps.issuer), {headers: PUBLIC_CACHE}),
+      handler: async () => reply(oidcDiscovery(await deps.ca(), deps.issuer), {headers: PUBLIC_CACHE}),
     },
-    {method: 'GET', path: '/workload-identity/jwt-jwks.json', auth: 'none', handler: () => reply(jwtJwks(deps.ca), {headers: PUBLIC_CACHE})},
-    {method: 'GET', path: '/webapi/spiffe/bundle.json', auth: 'none', handler: () => reply(spiffeBundleJson(deps.ca), {headers: PUBLIC_CACHE})},
+    {method: 'GET', path: '/workload-identity/jwt-jwks.json', auth: 'none', handler: async () => reply(jwtJwks(await deps.ca()), {headers: PUBLIC_CACHE})},
+    {method: 'GET', path: '/webapi/spiffe/bundle.json', auth: 'none', handler: async () => reply(spiffeBundleJson(await deps.ca()), {headers: PUBLIC_CACHE})},
   ]
 }

@@ -12,6 +12,7 @@ import type {Logger} from '../log.js'
 import {formatHostPort, type NetAddr} from '../net/addr.js'
 import {adminRoutes} from './admin-routes.js'
 import {botRoutes} from './bot-routes.js'
+import {caRoutes, scheduleAutoRotation} from './ca-routes.js'
 import {authenticateCaller, describeCaller, type ApiCaller} from './callers.js'
 import type {ServerConfig} from './config.js'
 import {HttpServer, type HttpLimits} from './http.js'
@@ -85,7 +86,7 @@ function routesFor(w: Wiring): Route<ApiCaller>[] {
   const listenHost = w.config.proxy.webListenAddr.host
   return [
     ...publicRoutes<ApiCaller>({
-      ca: w.authority.ca, issuer: w.authority.issuer,
+      ca: () => w.authority.caMaterial(), issuer: w.authority.issuer,
       ping: () => ({
         clusterName: w.backend.clusterName, serverVersion: w.version, minClientVersion: safeMinClientVersion(w.version),
         webListenAddr: formatHostPort({host: listenHost, port: w.boundPort()}), publicAddr: w.publicAddr, caPins: w.pins,
@@ -94,6 +95,7 @@ function routesFor(w: Wiring): Route<ApiCaller>[] {
       thumbprintAddr: () => w.config.proxy.publicAddrs[0]?.raw ?? formatHostPort({host: isUnspecified(listenHost) ? '127.0.0.1' : listenHost, port: w.boundPort()}),
     }),
     ...adminRoutes(w.backend),
+    ...caRoutes(w.backend),
     ...botRoutes({authority: w.authority, store: w.backend.store, now: w.now}),
   ]
 }
@@ -123,6 +125,7 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
   const renewal = scheduleCertRenewal(server, material.renewAt, () => issueTls([]), now, o.logger)
   const diag = config.diagAddr !== undefined ? await startServerDiag(config.diagAddr, o.ready ?? dataDirReady(config.dataDir), o.logger) : undefined
   const federation = startFederationSync(backend, o.logger, now)
+  const stopAutoRotation = scheduleAutoRotation(() => backend.caRotationStatus(), (err) => o.logger.warn('Automatic CA rotation step failed', {error: (err as Error).message}))
   o.logger.info('Auth and proxy service is ready', {
     cluster: backend.clusterName, listen: server.url(), public_addr: publicAddr, issuer: authority.issuer, ca_pin: pins[0],
   })
@@ -132,6 +135,7 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
       clearTimeout(renewal)
       await diag?.close()
       await federation.stop()
+      stopAutoRotation()
       await server.close()
       await authority.flush()
     },

@@ -8,6 +8,7 @@
  */
 import {X509Certificate, createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto'
 import {certFields, type CertFields} from '../ca/cert-fields.js'
+import {revokedInChain} from './x509-crl.js'
 import {CertParseError, parseCertificate, parseCertificates, parsePemCertificates} from '../ca/certificates.js'
 import {KEY_USAGE} from '../ca/oids.js'
 import {decodePemBlocks, toPem} from '../ca/pem.js'
@@ -78,6 +79,8 @@ function parsedForVerify(cert: X509Certificate | Uint8Array): X509Certificate {
 export interface VerifyOptions {
   /** The verification time (go-spiffe `WithTime`); defaults to the current time. */
   readonly now?: () => Date
+  /** CRLs (DER), e.g. the Workload API's `crl` field or svid_crl.pem: a certificate of the chain they revoke fails verification. */
+  readonly crls?: readonly Uint8Array[]
 }
 
 export interface VerifiedX509Svid {
@@ -175,6 +178,8 @@ export class X509Svid {
     }
     try {
       const chain = await verifyChain(parsed[0]!, roots, parsed.slice(1), (options.now ?? (() => new Date()))())
+      const revoked = await revokedInChain(chain, options.crls ?? [])
+      if (revoked !== undefined) throw verifyError(`could not verify leaf certificate: certificate revoked (serial ${revoked})`)
       return {id, chains: [chain]}
     } catch (err) {
       if (err instanceof ChainError) throw verifyError(`could not verify leaf certificate: ${err.message}`)

@@ -29,6 +29,8 @@ import type {DestinationConfig, SymlinkPolicy} from './config/types.js'
 export const SVID_PEM = 'svid.pem'
 export const SVID_KEY_PEM = 'svid_key.pem'
 export const SVID_BUNDLE_PEM = 'svid_bundle.pem'
+/** The cluster's CRLs (one PEM `X509 CRL` block per trusted SPIFFE CA), written when the cluster sends them. */
+export const SVID_CRL_PEM = 'svid_crl.pem'
 export const JWT_SVID = 'jwt_svid'
 
 export interface Artifact {

@@ -14,7 +14,8 @@ import {promisify} from 'node:util'
 import {BadParameterError} from '../errors.js'
 import type {Logger} from '../log.js'
 import {JWT_OUTPUT_TYPE, type JwtOutputConfig, type OutputServiceConfig, type X509OutputConfig} from './config/types.js'
-import {JWT_SVID, openDestination, SVID_BUNDLE_PEM, SVID_KEY_PEM, SVID_PEM, type Destination} from './destination.js'
+import {JWT_SVID, openDestination, SVID_BUNDLE_PEM, SVID_CRL_PEM, SVID_KEY_PEM, SVID_PEM, type Destination} from './destination.js'
+import {toPem} from '../ca/pem.js'
 import type {BotSession, CredentialMeta, TrustBundle} from '../issuance/contract.js'
 import {svidsIssued} from '../metrics/tbot.js'
 
@@ -75,6 +76,7 @@ class X509OutputService implements OutputService {
       {name: SVID_KEY_PEM, data: key.privateKeyPem},
       {name: SVID_PEM, data: leafPem + svid.chainDer.map((der) => derToPem(der, 'CERTIFICATE')).join('')},
       {name: SVID_BUNDLE_PEM, data: bundlePem(bundle, this.config.includeFederatedTrustBundles)},
+      ...(bundle.crls !== undefined ? [{name: SVID_CRL_PEM, data: bundle.crls.map((der) => toPem('X509 CRL', der)).join('')}] : []),
     ])
     this.log.info('Generated X509 SVID', {
       spiffe_id: svid.spiffeId,

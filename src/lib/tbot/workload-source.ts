@@ -207,7 +207,7 @@ export class SessionWorkloadSource implements WorkloadIdentitySource {
 
   private setBundle(bundle: TrustBundle): void {
     this.fingerprint = bundle.fingerprint
-    this.current = {local: toDomainBundle(bundle), federated: bundle.federated.map(toDomainBundle)}
+    this.current = {local: toDomainBundle(bundle), federated: bundle.federated.map(toDomainBundle), ...(bundle.crls ? {crls: bundle.crls} : {})}
   }
 
   private notify(): void {

@@ -121,7 +121,10 @@ function encodeAuthorities(a: TrustDomainAuthorities): JsonRecord {
 }
 
 export function encodeTrustBundle(b: TrustBundle): JsonRecord {
-  return {...encodeAuthorities(b), federated: b.federated.map(encodeAuthorities), fingerprint: b.fingerprint}
+  return {
+    ...encodeAuthorities(b), federated: b.federated.map(encodeAuthorities), fingerprint: b.fingerprint,
+    ...(b.crls ? {crls: b.crls.map((d) => Buffer.from(d).toString('base64'))} : {}),
+  }
 }
 
 function parseAuthorities(r: FieldReader): TrustDomainAuthorities {
@@ -133,8 +136,9 @@ function parseAuthorities(r: FieldReader): TrustDomainAuthorities {
 }
 
 export function parseTrustBundle(body: unknown): TrustBundle {
-  const r = readBody(body, 'response body', ['trust_domain', 'x509_pem', 'jwt_keys', 'federated', 'fingerprint'])
+  const r = readBody(body, 'response body', ['trust_domain', 'x509_pem', 'jwt_keys', 'federated', 'fingerprint', 'crls'])
   const federated = r.required.list('federated').map(({value, place}) =>
     parseAuthorities(FieldReader.of(value, place, ['trust_domain', 'x509_pem', 'jwt_keys'])))
-  return {...parseAuthorities(r), federated, fingerprint: r.required.string('fingerprint')}
+  const crls = r.has('crls') ? readBytesList(r, 'crls') : undefined
+  return {...parseAuthorities(r), federated, fingerprint: r.required.string('fingerprint'), ...(crls ? {crls} : {})}
 }

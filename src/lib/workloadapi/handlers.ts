@@ -31,6 +31,7 @@ export function checkSecurityHeader(values: readonly unknown[]): void {
 /** Encodings of one TrustBundles object, made once and shared by every stream and call. */
 interface EncodedBundles {
   readonly localX509: Buffer
+  readonly crls: Buffer[]
   readonly federatedX509: Record<string, Uint8Array>
   readonly x509Bundles: X509BundlesResponse
   readonly jwtBundles: JwtBundlesResponse
@@ -58,7 +59,8 @@ function encodeBundles(bundles: TrustBundles): EncodedBundles {
   encoded = {
     localX509: x509(bundles.local),
     federatedX509,
-    x509Bundles: {crl: [], bundles: Object.fromEntries(all.map((b) => [key(b), x509(b)]))},
+    crls: (bundles.crls ?? []).map((d) => Buffer.from(d)),
+    x509Bundles: {crl: (bundles.crls ?? []).map((d) => Buffer.from(d)), bundles: Object.fromEntries(all.map((b) => [key(b), x509(b)]))},
     jwtBundles: {bundles: Object.fromEntries(all.map((b) => [key(b), encodeJwks(b.jwtAuthorities)]))},
   }
   encodedCache.set(bundles, encoded)
@@ -88,7 +90,7 @@ export async function x509SvidResponse(source: WorkloadIdentitySource, caller: W
   const encoded = encodeBundles(source.bundles())
   return {
     svids: entries.map((e) => x509SvidMessage(e, encoded.localX509)),
-    crl: [],
+    crl: encoded.crls,
     federated_bundles: encoded.federatedX509,
   }
 }

@@ -48,6 +48,8 @@ export interface TrustDomainBundle {
 export interface TrustBundles {
   readonly local: TrustDomainBundle
   readonly federated: readonly TrustDomainBundle[]
+  /** The local trust domain's CRLs (DER), sent in the `crl` fields (absent: none). */
+  readonly crls?: readonly Uint8Array[]
 }
 
 export interface WorkloadIdentitySource {

@@ -8,6 +8,7 @@ import {addBot, deleteBot, updateBot} from './bots.js'
 import {TOKEN_TTL_DEFAULT_MS, makeBotToken, newTokenValue} from './tokens.js'
 import {caPinsOf, fileCaStateStore, initCaMaterial, loadCa} from './ca-files.js'
 import {CaCache} from '../../ca/ca-cache.js'
+import {CrlSource} from '../../authority/crl-source.js'
 import type {CaStateStore} from '../../storage/ca-state-store.js'
 import type {Authority} from '../../authority/authority.js'
 import {PolicyCache} from '../../authority/policy.js'
@@ -15,6 +16,7 @@ import type {
   AddBotRequest, AddBotResult, AddTokenRequest, AdminApi, ClusterStatus, CreateOutcome, UpdateBotRequest, UpdateBotResult,
 } from '../admin-api.js'
 import type {ProvisionToken} from '../../resources/types.js'
+import type {CaAdminApi, CaRotationStatus, RotateRequest} from '../ca-admin-api.js'
 
 export interface LocalBackendOptions {
   readonly dataDir: string
@@ -33,12 +35,14 @@ export interface LocalBackendOptions {
   readonly caMaxAgeMs?: number
 }
 
-export class LocalBackend implements AdminApi {
+export class LocalBackend implements AdminApi, CaAdminApi {
   private authorityPromise?: Promise<Authority>
   /** Issuance reads policy from here; this process's writes invalidate it at once. */
   readonly policy: PolicyCache
   /** Issuance and the trust publishers read the CA from here; a rotation in this process invalidates it at once. */
   readonly ca: CaCache
+  /** The CRLs published with the trust bundle; this process's writes invalidate their revocation list. */
+  readonly crls: CrlSource
 
   private constructor(
     readonly paths: DataDirPaths,
@@ -51,6 +55,7 @@ export class LocalBackend implements AdminApi {
   ) {
     this.policy = new PolicyCache(store, policyMaxAgeMs)
     this.ca = new CaCache(caStore.store, caStore.name, caStore.maxAgeMs)
+    this.crls = new CrlSource(store, now)
   }
 
   static async open(options: LocalBackendOptions): Promise<LocalBackend> {
@@ -87,7 +92,7 @@ export class LocalBackend implements AdminApi {
         import('../../authority/authority.js'), import('../../authority/audit.js'), import('../../oidc.js'), loadCa(this.paths, this.ca),
       ])
       const issuer = issuerUrl(this.info.publicAddr ?? this.info.clusterName)
-      return new Authority({ca: this.ca, policy: this.policy, audit: new FileAuditLog(this.paths.auditLog), issuer, now: this.now})
+      return new Authority({ca: this.ca, crls: this.crls, policy: this.policy, audit: new FileAuditLog(this.paths.auditLog), issuer, now: this.now})
     })()
     return this.authorityPromise
   }
@@ -97,6 +102,7 @@ export class LocalBackend implements AdminApi {
       return await result
     } finally {
       this.policy.invalidate()
+      this.crls.invalidate()
     }
   }
 
@@ -141,5 +147,17 @@ export class LocalBackend implements AdminApi {
       const token = makeBotToken(request.botName, request.ttlMs ?? TOKEN_TTL_DEFAULT_MS, this.now(), request.value ?? newTokenValue())
       return tx.put(token)
     })
+  }
+
+  async rotateCertAuthority(request: RotateRequest): Promise<CaRotationStatus> {
+    const {rotateCertAuthority} = await import('../../authority/rotation.js')
+    return rotateCertAuthority(this.ca, request, this.now())
+  }
+
+  /** Moves a due automatic rotation first: on the local backend no server runs the schedule. */
+  async caRotationStatus(): Promise<CaRotationStatus[]> {
+    const {advanceAutoRotations, caRotationStatus} = await import('../../authority/rotation.js')
+    await advanceAutoRotations(this.ca, this.now())
+    return caRotationStatus(this.ca)
   }
 }

@@ -12,7 +12,6 @@ import {IDENTITY_FILE, decodeIdentityFile, encodeIdentityFile, identityFromKey} 
 import {joinBot, renewBot, verifyBotCertificate} from '../../authority/bot-identity.js'
 import type {BotJoinEvent} from '../../authority/audit-line.js'
 import type {Caller} from '../../authority/caller.js'
-import {trustBundle} from '../../authority/trust.js'
 import {SvidkitError} from '../../errors.js'
 import type {Logger} from '../../log.js'
 import type {BotConnection, BotSession, BotStorage, ConnectBot, IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, X509SvidCredential} from '../../issuance/contract.js'
@@ -75,7 +74,7 @@ class LocalBotSession implements BotSession {
 
   /** Federated bundles included; with no server syncing them, this process syncs those that are due. */
   async trustBundle(signal?: AbortSignal): Promise<TrustBundle> {
-    return localTrustBundle(this.backend, trustBundle(this.authority.ca), signal)
+    return localTrustBundle(this.backend, await this.authority.trustBundle(), signal)
   }
 
   /** The `token` method renews with its identity; the delegated methods join again (Teleport's tbot). */

@@ -16,6 +16,7 @@ import type {
   AddBotRequest, AddBotResult, AddTokenRequest, AdminApi, ClusterStatus, CreateOutcome, UpdateBotRequest, UpdateBotResult,
 } from '../admin-api.js'
 import type {IdentityFile} from '../identity-file.js'
+import type {CaAdminApi, CaRotationStatus, RotateRequest} from '../ca-admin-api.js'
 import {RemoteAdminSession} from './issuer.js'
 
 export interface RemoteBackendOptions {
@@ -43,7 +44,7 @@ function clusterNameOf(identity: IdentityFile): string {
   return /(?:^|\n)CN=([^\n]*)/.exec(new X509Certificate(ca).subject)?.[1] ?? ''
 }
 
-export class RemoteBackend implements AdminApi {
+export class RemoteBackend implements AdminApi, CaAdminApi {
   readonly clusterName: string
   private connecting?: Promise<HttpsJsonClient>
 
@@ -115,5 +116,15 @@ export class RemoteBackend implements AdminApi {
 
   async addToken(request: AddTokenRequest): Promise<ProvisionToken> {
     return parseToken(await (await this.client()).post(API.tokens, encodeAddToken(request)))
+  }
+
+  async rotateCertAuthority(request: RotateRequest): Promise<CaRotationStatus> {
+    const {CA_API, encodeRotateRequest, parseCaStatus} = await import('../../wire/ca.js')
+    return parseCaStatus(await (await this.client()).post(CA_API.rotate, encodeRotateRequest(request)), 'response body')
+  }
+
+  async caRotationStatus(): Promise<CaRotationStatus[]> {
+    const {CA_API, parseCaStatusList} = await import('../../wire/ca.js')
+    return parseCaStatusList(await (await this.client()).get(CA_API.status))
   }
 }
