@@ -6,7 +6,8 @@
 import {createServer as createNetServer} from 'node:net'
 import {hostname} from 'node:os'
 import type {Authority} from '../authority/authority.js'
-import {LocalBackend} from '../backend/local/backend.js'
+import type {LocalBackend} from '../backend/local/backend.js'
+import {openConfiguredBackend} from '../backend/open-backend.js'
 import {ConnectionProblemError, InputError} from '../errors.js'
 import type {Logger} from '../log.js'
 import {formatHostPort, type NetAddr} from '../net/addr.js'
@@ -101,7 +102,20 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
   const port = listen.port === 0 && config.proxy.publicAddrs.length === 0 ? await reservePort(listen.host) : listen.port
   const advertised = advertisedAddr(config, port)
   const publicAddr = formatHostPort(advertised)
-  const backend = await LocalBackend.open({dataDir: config.dataDir, clusterName: config.auth.clusterName, publicAddr, version: o.version, now})
+  const backend = await openConfiguredBackend(config, {publicAddr, version: o.version, now, create: true, changeFeed: true})
+  try {
+    return await serveOver(backend, config, o, {port, advertised, publicAddr, now})
+  } catch (err) {
+    await backend.close()
+    throw err
+  }
+}
+
+async function serveOver(
+  backend: LocalBackend, config: ServerConfig, o: StartServerOptions,
+  {port, advertised, publicAddr, now}: {port: number; advertised: NetAddr; publicAddr: string; now: () => Date},
+): Promise<RunningServer> {
+  const listen = config.proxy.webListenAddr
   const authority = await backend.authority()
   const issueTls = (pairs: ServerConfig['proxy']['httpsKeyPairs']) => serverTls(authority.ca, pairs, serverCertHosts(advertised.host, listen.host), now)
   const material = await issueTls(config.proxy.httpsKeyPairs)
@@ -125,7 +139,11 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
     close: async () => {
       clearTimeout(renewal)
       await server.close()
-      await authority.flush()
+      try {
+        await authority.flush()
+      } finally {
+        await backend.close()
+      }
     },
   }
 }

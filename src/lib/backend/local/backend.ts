@@ -1,12 +1,15 @@
-/** The embedded default backend: a data directory on this machine, used in-process. */
-import {FileResourceStore} from '../../storage/file-store.js'
+/**
+ * The backend used in-process: over a data directory on this machine (the embedded default), or
+ * over stores injected by the caller (PostgreSQL, shared by several server replicas: stores.ts).
+ */
 import type {ResourceStore} from '../../storage/resource-store.js'
 import {RESOURCE_KINDS, type Resource, type ResourceKind, type ResourceOf} from '../../resources/types.js'
-import {type ClusterInfo, type DataDirPaths, openDataDir} from './data-dir.js'
+import type {ClusterInfo, DataDirPaths} from './data-dir.js'
+import {type BackendStores, type Readiness, fileStores} from './stores.js'
+import type {CaMaterial} from '../../ca/ca-material.js'
 import {createResources, deleteResource, getResource} from './resources.js'
 import {addBot, deleteBot, updateBot} from './bots.js'
 import {TOKEN_TTL_DEFAULT_MS, makeBotToken, newTokenValue} from './tokens.js'
-import {caPins, initCaMaterial, loadCa} from './ca-files.js'
 import type {Authority} from '../../authority/authority.js'
 import {PolicyCache} from '../../authority/policy.js'
 import type {
@@ -27,35 +30,59 @@ export interface LocalBackendOptions {
   readonly policyMaxAgeMs?: number
 }
 
+export type LocalBackendOverOptions = Pick<LocalBackendOptions, 'publicAddr' | 'now' | 'version' | 'policyMaxAgeMs'>
+
 export class LocalBackend implements AdminApi {
   private authorityPromise?: Promise<Authority>
   /** Issuance reads policy from here; this process's writes invalidate it at once. */
   readonly policy: PolicyCache
 
-  private constructor(
-    readonly paths: DataDirPaths,
-    readonly info: ClusterInfo,
-    readonly store: ResourceStore,
-    private readonly now: () => Date,
-    private readonly version: string,
-    policyMaxAgeMs: number | undefined,
-  ) {
-    this.policy = new PolicyCache(store, policyMaxAgeMs)
+  readonly info: ClusterInfo
+  readonly store: ResourceStore
+  private readonly now: () => Date
+  private readonly version: string
+
+  private constructor(private readonly stores: BackendStores, options: LocalBackendOverOptions) {
+    // A given public address wins over the stored one for this process: the server's config says
+    // where it is reached, and so what its JWT-SVIDs' issuer is.
+    this.info = options.publicAddr !== undefined ? {...stores.info, publicAddr: options.publicAddr} : stores.info
+    this.store = stores.resources
+    this.now = options.now ?? (() => new Date())
+    this.version = options.version ?? ''
+    this.policy = new PolicyCache(stores.resources, options.policyMaxAgeMs ?? stores.policyMaxAgeMs)
+    // Another replica's write (change feed): read policy again on the next issuance.
+    stores.onChange(() => this.policy.invalidate())
   }
 
   static async open(options: LocalBackendOptions): Promise<LocalBackend> {
     const now = options.now ?? (() => new Date())
-    const {paths, info: stored} = await openDataDir(options.dataDir, {
-      create: options.create ?? true,
-      clusterName: options.clusterName,
-      publicAddr: options.publicAddr,
-      initCa: initCaMaterial,
-      now,
-    })
-    // A given public address wins over the stored one for this process: the server's config says
-    // where it is reached, and so what its JWT-SVIDs' issuer is.
-    const info = options.publicAddr !== undefined ? {...stored, publicAddr: options.publicAddr} : stored
-    return new LocalBackend(paths, info, new FileResourceStore(paths.resources, paths.lock), now, options.version ?? '', options.policyMaxAgeMs)
+    const stores = await fileStores(options.dataDir, {create: options.create ?? true, clusterName: options.clusterName, publicAddr: options.publicAddr, now})
+    return new LocalBackend(stores, {...options, now})
+  }
+
+  /** Over stores the caller opened (storage/postgres/stores.ts); closing the backend closes them. */
+  static over(stores: BackendStores, options: LocalBackendOverOptions = {}): LocalBackend {
+    return new LocalBackend(stores, options)
+  }
+
+  /** The data directory, when the backend runs over one. */
+  get paths(): DataDirPaths | undefined {
+    return this.stores.paths
+  }
+
+  /** The cluster's CA material (cached; the change feed drops the cache when another replica writes it). */
+  loadCa(): Promise<CaMaterial> {
+    return this.stores.loadCa()
+  }
+
+  /** Whether the stores answer now; the reason in one line when not (for readiness probes). */
+  ready(): Promise<Readiness> {
+    return this.stores.ready()
+  }
+
+  /** Releases the stores' connections (a no-op for the data directory). */
+  close(): Promise<void> {
+    return this.stores.close()
   }
 
   get clusterName(): string {
@@ -69,11 +96,11 @@ export class LocalBackend implements AdminApi {
   /** The Authority over this data directory (loads the CA keys on first use, not before). */
   authority(): Promise<Authority> {
     this.authorityPromise ??= (async () => {
-      const [{Authority}, {FileAuditLog}, {issuerUrl}, ca] = await Promise.all([
-        import('../../authority/authority.js'), import('../../authority/audit.js'), import('../../oidc.js'), loadCa(this.paths),
+      const [{Authority}, {issuerUrl}, ca] = await Promise.all([
+        import('../../authority/authority.js'), import('../../oidc.js'), this.loadCa(),
       ])
       const issuer = issuerUrl(this.info.publicAddr ?? this.info.clusterName)
-      return new Authority({ca, policy: this.policy, audit: new FileAuditLog(this.paths.auditLog), issuer, now: this.now})
+      return new Authority({ca, policy: this.policy, audit: this.stores.openAudit(this.now), issuer, now: this.now})
     })()
     return this.authorityPromise
   }
@@ -90,7 +117,13 @@ export class LocalBackend implements AdminApi {
     const counts = Object.fromEntries(
       await Promise.all(RESOURCE_KINDS.map(async (k) => [k, (await this.store.list(k)).length] as const)),
     ) as Record<ResourceKind, number>
-    return {clusterName: this.clusterName, version: this.version, caPins: await caPins(this.paths), counts}
+    return {clusterName: this.clusterName, version: this.version, caPins: await this.caPins(), counts}
+  }
+
+  /** The pin `tctl status` prints: the TLS CA's, as Teleport's is (ca-files.ts). */
+  private async caPins(): Promise<string[]> {
+    const [ca, {caPin}] = await Promise.all([this.loadCa(), import('../../net/ca-pin.js')])
+    return [caPin(ca.botCa.certDer)]
   }
 
   createResources(resources: readonly Resource[], options: {force: boolean}): Promise<CreateOutcome[]> {

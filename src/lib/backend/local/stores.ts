@@ -1,0 +1,56 @@
+/**
+ * What a LocalBackend runs over: the resource store, the cluster's identity, its CA, its audit
+ * sink, and how to tell whether they are reachable. The data directory is the default
+ * (fileStores); PostgreSQL is for clusters with several replicas (storage/postgres/stores.ts).
+ */
+import type {AuditSink} from '../../authority/audit.js'
+import type {CaMaterial} from '../../ca/ca-material.js'
+import {FileResourceStore} from '../../storage/file-store.js'
+import type {ResourceStore} from '../../storage/resource-store.js'
+import {loadCa, initCaMaterial} from './ca-files.js'
+import {type ClusterInfo, type DataDirPaths, openDataDir} from './data-dir.js'
+
+export interface Readiness {
+  readonly ok: boolean
+  /** Why not, in one line (absent when ok). */
+  readonly reason?: string
+}
+
+/** `undefined`: anything may have changed (the feed reconnected). */
+export type StoreChangeListener = (what: ReadonlySet<string> | undefined) => void
+
+export interface BackendStores {
+  readonly resources: ResourceStore
+  readonly info: ClusterInfo
+  /** The data directory, for the file stores only. */
+  readonly paths?: DataDirPaths
+  /** How long the policy snapshot may serve before it is read again; a store with a change feed can afford long. */
+  readonly policyMaxAgeMs?: number
+  loadCa(): Promise<CaMaterial>
+  openAudit(now: () => Date): AuditSink
+  ready(): Promise<Readiness>
+  /** Writes by other processes; stores without a feed never call it (the policy cache's age bounds staleness). */
+  onChange(listener: StoreChangeListener): void
+  close(): Promise<void>
+}
+
+export interface FileStoresOptions {
+  readonly create: boolean
+  readonly clusterName?: string
+  readonly publicAddr?: string
+  readonly now: () => Date
+}
+
+export async function fileStores(dataDir: string, o: FileStoresOptions): Promise<BackendStores> {
+  const {paths, info} = await openDataDir(dataDir, {create: o.create, clusterName: o.clusterName, publicAddr: o.publicAddr, initCa: initCaMaterial, now: o.now})
+  const {FileAuditLog} = await import('../../authority/audit.js')
+  return {
+    resources: new FileResourceStore(paths.resources, paths.lock),
+    info, paths,
+    loadCa: () => loadCa(paths),
+    openAudit: () => new FileAuditLog(paths.auditLog),
+    ready: async () => ({ok: true}),
+    onChange: () => undefined,
+    close: async () => undefined,
+  }
+}
