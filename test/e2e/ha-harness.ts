@@ -86,9 +86,9 @@ export function waitReady(child: ChildProcess, onData: (d: string) => void = () 
   })
 }
 
-export async function startHaCluster(count = 3): Promise<HaCluster> {
+export async function startHaCluster(count = 3, o: {durable?: boolean} = {}): Promise<HaCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'svidkit-ha-'))
-  const pg = await startTestPostgres()
+  const pg = await startTestPostgres(o)
   const dbUrl = await pg.createDatabase('svidkit_ha')
   const auditUrl = await pg.createDatabase('svidkit_ha_audit')
   const lbPort = await freePort()

@@ -68,7 +68,7 @@ function asOwner(owner: string | undefined, bin: string, args: readonly string[]
 }
 
 /** Start a PostgreSQL (or reuse $SVIDKIT_TEST_PG_URL). Call close() when done. */
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(o: {durable?: boolean} = {}): Promise<TestPostgres> {
   if (process.env.SVIDKIT_TEST_PG_URL) return fromUrl(process.env.SVIDKIT_TEST_PG_URL)
   if (!existsSync(join(PG_BIN, 'initdb'))) throw new Error(`no PostgreSQL binaries in ${PG_BIN}; install Debian's postgresql or set SVIDKIT_TEST_PG_URL`)
   const owner = userInfo().uid === 0 ? 'postgres' : undefined
@@ -84,7 +84,9 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   }
   asOwner(owner, 'initdb', ['-D', data, '-U', 'postgres', '--pwfile', pwfile, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-sync'])
   const port = await freePort()
-  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${root} -c fsync=off -c max_connections=300`
+  // Tests skip fsync (speed); the bench keeps PostgreSQL's durable defaults, as the file store's fsyncs.
+  const durability = o.durable ? '' : ' -c fsync=off'
+  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${root}${durability} -c max_connections=300`
   const start = () => asOwner(owner, 'pg_ctl', ['-D', data, '-l', join(root, 'log'), '-w', '-t', '60', '-o', options, 'start'])
   const stop = () => asOwner(owner, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
   start()

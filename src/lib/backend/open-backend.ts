@@ -23,15 +23,22 @@ export async function openConfiguredBackend(config: ServerConfig, o: OpenConfigu
   if (config.storage.type === 'dir') {
     return LocalBackend.open({dataDir: config.dataDir, create: o.create, clusterName, publicAddr: o.publicAddr, version: o.version, now})
   }
-  const [{postgresStores}, {FileAuditLog}, {ensurePrivateDir}, {join}] = await Promise.all([
-    import('../storage/postgres/stores.js'), import('../authority/audit.js'), import('../storage/atomic.js'), import('node:path'),
+  const [{postgresStores}, {FileAuditLog}, {ensurePrivateDir}, {dataDirPaths}] = await Promise.all([
+    import('../storage/postgres/stores.js'), import('../authority/audit.js'), import('../storage/atomic.js'), import('./local/data-dir.js'),
   ])
   const s = config.storage
+  const paths = dataDirPaths(config.dataDir)
   const stores = await postgresStores({
-    connString: s.connString, changeFeedConnString: s.changeFeedConnString, auditConnString: s.auditEventsUri,
-    fallbackAudit: () => new FileAuditLog(join(config.dataDir, 'audit.log')),
+    paths, connString: s.connString, changeFeedConnString: s.changeFeedConnString, auditConnString: s.auditEventsUri,
+    fallbackAudit: () => new FileAuditLog(paths.auditLog),
     create: o.create, clusterName, publicAddr: o.publicAddr, now, changeFeed: o.changeFeed,
   })
-  if (s.auditEventsUri === undefined) await ensurePrivateDir(config.dataDir, {allowLink: true})
+  // The server keeps its own files there; a one-shot tctl writes none.
+  if (o.create) {
+    await ensurePrivateDir(config.dataDir, {allowLink: true}).catch(async (err: unknown) => {
+      await stores.close()
+      throw err
+    })
+  }
   return LocalBackend.over(stores, {publicAddr: o.publicAddr, version: o.version, now})
 }

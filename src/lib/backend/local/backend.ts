@@ -65,8 +65,8 @@ export class LocalBackend implements AdminApi {
     return new LocalBackend(stores, options)
   }
 
-  /** The data directory, when the backend runs over one. */
-  get paths(): DataDirPaths | undefined {
+  /** The data directory (with a shared database, only this replica's own files: stores.ts). */
+  get paths(): DataDirPaths {
     return this.stores.paths
   }
 

@@ -22,8 +22,11 @@ export type StoreChangeListener = (what: ReadonlySet<string> | undefined) => voi
 export interface BackendStores {
   readonly resources: ResourceStore
   readonly info: ClusterInfo
-  /** The data directory, for the file stores only. */
-  readonly paths?: DataDirPaths
+  /**
+   * The data directory: the whole state for the file stores; with a shared database only this
+   * replica's own files (its audit.log without audit_events_uri, its locks).
+   */
+  readonly paths: DataDirPaths
   /** How long the policy snapshot may serve before it is read again; a store with a change feed can afford long. */
   readonly policyMaxAgeMs?: number
   loadCa(): Promise<CaMaterial>

@@ -7,6 +7,7 @@
 import type pg from 'pg'
 import type {AuditSink} from '../../authority/audit.js'
 import type {BackendStores, Readiness, StoreChangeListener} from '../../backend/local/stores.js'
+import type {DataDirPaths} from '../../backend/local/data-dir.js'
 import type {CaMaterial} from '../../ca/ca-material.js'
 import {NotFoundError} from '../../errors.js'
 import {PostgresAuditLog} from './audit.js'
@@ -19,6 +20,8 @@ import {PostgresResourceStore, CHANGE_CHANNEL} from './resource-store.js'
 import {migrateAudit, migrateState} from './schema.js'
 
 export interface PostgresStoresOptions {
+  /** This replica's own data directory (stores.ts BackendStores.paths). */
+  readonly paths: DataDirPaths
   readonly connString: string
   readonly changeFeedConnString?: string
   /** A `postgresql://` audit_events_uri; else `fallbackAudit` (the data directory's audit.log). */
@@ -86,6 +89,7 @@ function assemble(o: PostgresStoresOptions, pool: pg.Pool, auditPool: pg.Pool | 
   return {
     resources: new PostgresResourceStore(pool),
     info,
+    paths: o.paths,
     ...(feed ? {policyMaxAgeMs: POLICY_MAX_AGE_WITH_FEED_MS} : {}),
     loadCa,
     openAudit: (now) => {

@@ -4,6 +4,8 @@ import pg from 'pg'
 import {makeBotToken, consumeBotToken} from '../../../../src/lib/backend/local/tokens.js'
 import {parseResourceValue} from '../../../../src/lib/resources/parse.js'
 import type {Resource} from '../../../../src/lib/resources/types.js'
+import {dataDirPaths} from '../../../../src/lib/backend/local/data-dir.js'
+import {tempDir} from '../../../helpers/tmp.js'
 import {postgresStores, sweepExpired} from '../../../../src/lib/storage/postgres/stores.js'
 import {migrateState} from '../../../../src/lib/storage/postgres/schema.js'
 import {openPool} from '../../../../src/lib/storage/postgres/connect.js'
@@ -29,7 +31,7 @@ after(async () => {
 })
 
 async function open(url: string, extra: Partial<Parameters<typeof postgresStores>[0]> = {}): Promise<BackendStores> {
-  const s = await postgresStores({connString: url, create: true, clusterName: CLUSTER, now, ...extra})
+  const s = await postgresStores({paths: dataDirPaths(tempDir()), connString: url, create: true, clusterName: CLUSTER, now, ...extra})
   opened.push(s)
   return s
 }
