@@ -24,6 +24,7 @@ const roots = {
   }},
   tbot: {description: 'Machine and workload identity agent', topics: {
     start: {description: 'Starts tbot, either with a config file or with one output or service.'},
+    install: {description: 'Helper commands for installing Machine ID'},
   }},
   teleport: {description: 'The svidkit auth and proxy server', topics: {}},
 }

@@ -1,6 +1,8 @@
 /**
  * svidkit as a library: SPIFFE IDs, SVIDs and bundles with go-spiffe's rules and messages, a
- * Workload API client and server, and the error family. The CLIs (tctl, tbot, teleport) are built
+ * Workload API client and server, sources that keep SVIDs and bundles current (X509Source,
+ * JwtSource, WorkloadBundleSource), SPIFFE TLS for node:tls/https/http2/undici/grpc-js with
+ * authorizers, a JWT-SVID bearer check, and the error family. The CLIs (tctl, tbot, teleport) are built
  * on the same modules.
  */
 export {SpiffeId, TrustDomain, validatePath, validatePathSegment} from './lib/spiffe/id.js'
@@ -22,3 +24,9 @@ export {
   UnauthenticatedError, LimitExceededError, ConnectionProblemError, CorruptStateError, SpiffeIdError, InputError,
   type ErrorCode, type SpiffeIdErrorCode, type InputLocation,
 } from './lib/errors.js'
+export {X509Source, JwtSource, WorkloadBundleSource, type X509SourceOptions, type SourceOptions, type SourceEvents} from './lib/workloadapi/sources/index.js'
+export {
+  authorizeAny, authorizeID, authorizeOneOf, authorizeMemberOf, mtlsServerConfig, tlsServerConfig, mtlsClientConfig, tlsClientConfig,
+  undiciAgent, grpcChannelCredentials, grpcServerCredentials, verifyJwtBearer, jwtBearerGate,
+  type Authorizer, type ServerTlsConfig, type ClientTlsConfig, type X509SvidSource, type X509BundleListSource, type JwtBearerOptions,
+} from './lib/tlsconfig/index.js'

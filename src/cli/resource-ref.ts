@@ -11,6 +11,7 @@ const ALIASES: Readonly<Record<string, ResourceKind>> = {
   workload_identity: 'workload_identity', workload_identities: 'workload_identity',
   'workload-identity': 'workload_identity', 'workload-identities': 'workload_identity',
   role: 'role', roles: 'role', bot: 'bot', bots: 'bot', token: 'token', tokens: 'token',
+  spiffe_federation: 'spiffe_federation', spiffe_federations: 'spiffe_federation',
 }
 
 export function kindOf(text: string): ResourceKind | undefined {

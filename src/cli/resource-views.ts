@@ -3,6 +3,7 @@ import type {CreateOutcome} from '../lib/backend/admin-api.js'
 import type {Bot, ProvisionToken, Resource, ResourceKind, Role} from '../lib/resources/types.js'
 import {formatGoDuration} from '../lib/duration.js'
 import {renderTable} from './output.js'
+import type {SpiffeFederation} from '../lib/resources/spiffe-federation.js'
 
 export function createdMessage(o: CreateOutcome): string {
   switch (o.kind) {
@@ -10,6 +11,7 @@ export function createdMessage(o: CreateOutcome): string {
     case 'role': return `role "${o.name}" has been ${o.action}`
     case 'bot': return `Bot "${o.name}" has been created`
     case 'token': return `provision_token "${o.name}" has been created`
+    case 'spiffe_federation': return `SPIFFE Federation "${o.name}" has been created`
   }
 }
 
@@ -19,6 +21,7 @@ export function deletedMessage(kind: ResourceKind, name: string): string {
     case 'role': return `role "${name}" has been deleted`
     case 'bot': return `Bot "${name}" has been deleted`
     case 'token': return `token "${name}" has been deleted`
+    case 'spiffe_federation': return `SPIFFE federation "${name}" has been deleted`
   }
 }
 
@@ -68,6 +71,8 @@ export function resourcesTable(kind: ResourceKind, resources: readonly Resource[
       return renderTable(['Role', 'Workload Identity Labels', 'Rules'], (sorted as Role[]).map((r) => [r.metadata.name, roleLabels(r), roleRules(r)]))
     case 'token':
       return renderTable(TOKEN_HEADERS, tokenRows(sorted as ProvisionToken[]))
+    case 'spiffe_federation':
+      return renderTable(['Trust Domain', 'Bundle Source', 'Synced At', 'Last Error'], (sorted as SpiffeFederation[]).map(federationRow))
   }
 }
 
@@ -82,4 +87,9 @@ export function tokensText(tokens: readonly ProvisionToken[]): string {
 
 export function createdText(outcomes: readonly CreateOutcome[]): string {
   return outcomes.map((o) => createdMessage(o) + '\n').join('')
+}
+
+function federationRow(f: SpiffeFederation): string[] {
+  const source = f.spec.bundle_source.https_web?.bundle_endpoint_url ?? 'static'
+  return [f.metadata.name, source, f.status?.current_bundle_synced_at ?? '-', f.status?.last_sync_error ?? '-']
 }

@@ -44,7 +44,13 @@ export async function runTbotStart(input: StartInput): Promise<AgentRun> {
   const config = await build()
   const log = createLogger({component: 'tbot', level: config.debug ? 'debug' : 'info', format: parseLogFormat(input.logFormat)})
   const connect = connectTbot(resolveDataDir(input.dataDir))
-  await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter()})
+  // The diagnostics service (lib/tbot/diag) lives as long as the process, from before the join.
+  const diag = config.diagAddr !== undefined && !config.oneshot ? await (await import('../lib/tbot/diag/server.js')).startTbotDiag(config.diagAddr, log) : undefined
+  try {
+    await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter()})
+  } finally {
+    await diag?.close()
+  }
   return {oneshot: config.oneshot}
 }
 

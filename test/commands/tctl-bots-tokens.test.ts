@@ -101,7 +101,7 @@ describe('tctl status', () => {
     assert.equal(json.clusterName, 'example.teleport.sh')
     assert.equal(text.split('\n')[2], `CA pin:              ${json.caPins[0]}`)
     const yaml = await c.ok('status', '--format', 'yaml')
-    assert.match(yaml, /^caPins:\n {2}- sha256:[0-9a-f]{64}\nclusterName: example\.teleport\.sh\ncounts:\n {2}bot: 0\n {2}role: 0\n {2}token: 0\n {2}workload_identity: 0\nversion: /)
+    assert.match(yaml, /^caPins:\n {2}- sha256:[0-9a-f]{64}\nclusterName: example\.teleport\.sh\ncounts:\n {2}bot: 0\n {2}role: 0\n {2}spiffe_federation: 0\n {2}token: 0\n {2}workload_identity: 0\nversion: /)
     assert.deepEqual(parseYaml(yaml), json)
   })
 })

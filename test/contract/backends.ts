@@ -27,8 +27,11 @@ export interface BackendUnderTest {
   readonly issuer: string
   /** The data directory behind it (the server's, for the remote one): to check what was written. */
   readonly dataDir: string
-  /** tbot joining (with a token) or resuming from `storageDir`, as `tbot start` would. */
-  connectBot(storageDir: string, token?: string): Promise<BotSession>
+  /**
+   * tbot joining (with a token, or with `onboarding` naming another join method) or resuming from
+   * `storageDir`, as `tbot start` would.
+   */
+  connectBot(storageDir: string, token?: string, onboarding?: Record<string, unknown>): Promise<BotSession>
   /** The admin issuing SVIDs (`tctl workload-identity issue-*`). */
   adminSession(): Promise<BotSession>
   close(): Promise<void>
@@ -40,10 +43,11 @@ function scratch(): string {
 
 async function connectWith(
   connect: ConnectTbot, server: Record<string, unknown>, pins: readonly string[], storageDir: string, token: string | undefined,
+  onboarding: Record<string, unknown> = {},
 ): Promise<BotSession> {
   const config = await configFromDocument({
     version: 'v2', ...server, storage: {type: 'directory', path: storageDir},
-    onboarding: {join_method: 'token', ...(token !== undefined ? {token} : {}), ...(pins.length > 0 ? {ca_pins: [...pins]} : {})},
+    onboarding: {join_method: 'token', ...(token !== undefined ? {token} : {}), ...(pins.length > 0 ? {ca_pins: [...pins]} : {}), ...onboarding},
   })
   return connect(config, {log: discardLogger, signal: new AbortController().signal})
 }
@@ -56,7 +60,7 @@ export async function localBackend(): Promise<BackendUnderTest> {
   const connect = connectTbot(dataDir, {policyMaxAgeMs: 0})
   return {
     name: 'local', admin: backend, dataDir, issuer: `https://${CLUSTER}/workload-identity`,
-    connectBot: (storageDir, token) => connectWith(connect, {}, [], storageDir, token),
+    connectBot: (storageDir, token, onboarding) => connectWith(connect, {}, [], storageDir, token, onboarding),
     adminSession: async () => new AdminSession(await backend.authority()),
     close: async () => rmSync(dir, {recursive: true, force: true}),
   }
@@ -68,7 +72,7 @@ export async function remoteBackend(): Promise<BackendUnderTest> {
   const connect = connectTbot(server.dataDir)
   return {
     name: 'remote', admin: remote, dataDir: server.dataDir, issuer: `${server.url}/workload-identity`,
-    connectBot: (storageDir, token) => connectWith(connect, {auth_server: server.addr}, [server.caPin], storageDir, token),
+    connectBot: (storageDir, token, onboarding) => connectWith(connect, {auth_server: server.addr}, [server.caPin], storageDir, token, onboarding),
     adminSession: () => remote.issuerSession(),
     close: async () => {
       await remote.close()

@@ -14,7 +14,7 @@ import {signAdminIdentity} from '../../src/lib/backend/admin-identity.js'
 import {readIdentityFile, type IdentityFile} from '../../src/lib/backend/identity-file.js'
 import {RemoteBackend} from '../../src/lib/backend/remote/admin.js'
 import type {CaMaterial} from '../../src/lib/ca/ca-material.js'
-import {loadCaMaterial} from '../../src/lib/ca/ca-store.js'
+import {readDataDirCa} from '../helpers/ca-state.js'
 import {issueClientCert} from '../../src/lib/ca/client-identity.js'
 import {toPem} from '../../src/lib/ca/pem.js'
 import {dataDirPaths} from '../../src/lib/backend/local/data-dir.js'
@@ -85,7 +85,7 @@ async function joinBot(token: string): Promise<IdentityFile> {
 
 before(async () => {
   server = await startTestServer()
-  ca = await loadCaMaterial(dataDirPaths(server.dataDir).ca)
+  ca = await readDataDirCa(server.dataDir)
   adminId = await readIdentityFile(server.identityFile)
   admin = new RemoteBackend({url: server.url, identity: adminId})
 })

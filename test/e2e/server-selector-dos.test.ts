@@ -10,8 +10,7 @@ import {generateKeyPairSync, type KeyObject} from 'node:crypto'
 import {after, before, describe, it} from 'node:test'
 import {readIdentityFile} from '../../src/lib/backend/identity-file.js'
 import {RemoteBackend} from '../../src/lib/backend/remote/admin.js'
-import {loadCaMaterial} from '../../src/lib/ca/ca-store.js'
-import {dataDirPaths} from '../../src/lib/backend/local/data-dir.js'
+import {readDataDirCa} from '../helpers/ca-state.js'
 import {parseResources} from '../../src/lib/resources/parse.js'
 import type {Resource} from '../../src/lib/resources/types.js'
 import {callApi, startTestServer, type ApiReply, type TestServer} from '../helpers/server.js'
@@ -105,7 +104,7 @@ function errorOf(r: Reply): {code: string; message: string} {
 
 before(async () => {
   server = await startTestServer()
-  caPem = (await loadCaMaterial(dataDirPaths(server.dataDir).ca)).botCa.certPem
+  caPem = (await readDataDirCa(server.dataDir)).botCa.certPem
   admin = new RemoteBackend({url: server.url, identity: await readIdentityFile(server.identityFile)})
   await admin.createResources(resources(), {force: false})
   bot = await joinBot()

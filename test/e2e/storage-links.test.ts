@@ -65,7 +65,7 @@ describe('links planted in the data directory', () => {
   })
 
   it('cluster.json, resources, ca, a CA file, .lock: each refused by name', async () => {
-    for (const name of ['cluster.json', 'resources', 'ca', 'ca/bot-ca.key', '.lock']) {
+    for (const name of ['cluster.json', 'resources', 'ca', 'ca/state.json', '.lock']) {
       const {dataDir, tctl, outside} = cluster()
       const path = join(dataDir, name)
       const real = join(outside, 'moved')
@@ -73,7 +73,7 @@ describe('links planted in the data directory', () => {
       await fs.symlink(real, path)
       // status reads the cluster file, counts the resources and loads the CA for its pin.
       assertRefused(tctl('status'), path)
-      if (name !== 'ca/bot-ca.key') assertRefused(tctl('create', '-f', SEED), path) // writes do not load the CA
+      if (name !== 'ca/state.json') assertRefused(tctl('create', '-f', SEED), path) // writes do not load the CA
     }
   })
 })

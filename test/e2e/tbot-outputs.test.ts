@@ -8,7 +8,7 @@ import {createPublicKey, X509Certificate} from 'node:crypto'
 import {promises as fs, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {CA_FILES} from '../../src/lib/ca/ca-store.js'
+import {readDataDirCa} from '../helpers/ca-state.js'
 import {assertNoSecrets, exists, logLines, makeCluster, modeOf, openssl, spawnNode, TRUST_DOMAIN, waitFor, type Cluster} from './tbot-cluster.js'
 import {READER_SCRIPT, type ReaderReport} from './svid-reader.js'
 
@@ -67,7 +67,7 @@ describe('tbot outputs on the local backend', {concurrency: true}, () => {
     assert.match(r.stderr, /INFO \[TBOT\]\s+Generated JWT SVID service:workload-identity-jwt-1 spiffe_id:spiffe:\/\/example\.teleport\.sh\/svc\/example-service audiences:\[sts\.amazonaws\.com\]/)
 
     // The signature, checked by openssl with the public half of the cluster's JWT key file.
-    const publicPem = openssl(['pkey', '-in', join(c.dataDir, 'ca', CA_FILES.jwtKey), '-pubout'])
+    const publicPem = (await readDataDirCa(c.dataDir)).jwtKey.publicKey.export({type: 'spki', format: 'pem'}).toString()
     const verify = async (signed: string) => {
       const data = join(c.dir, 'jwt-signed-part')
       const sig = join(c.dir, 'jwt-signature')
@@ -123,7 +123,7 @@ describe('tbot outputs on the local backend', {concurrency: true}, () => {
     const text = openssl(['x509', '-in', svid, '-noout', '-ext', 'subjectAltName'])
     assert.match(text, /X509v3 Subject Alternative Name: critical\n\s+URI:spiffe:\/\/example\.teleport\.sh\/svc\/payments\/processor, DNS:payments-processor\.internal\.example\.com\n/)
     assert.equal(openssl(['verify', '-CAfile', join(out, 'svid_bundle.pem'), svid]), `${svid}: OK\n`)
-    assert.equal(await fs.readFile(join(out, 'svid_bundle.pem'), 'utf8'), await fs.readFile(join(c.dataDir, 'ca', CA_FILES.spiffeCaCert), 'utf8'))
+    assert.equal(await fs.readFile(join(out, 'svid_bundle.pem'), 'utf8'), (await readDataDirCa(c.dataDir)).spiffeCa.certPem)
 
     const keyPem = await fs.readFile(join(out, 'svid_key.pem'), 'utf8')
     assert.match(keyPem, /^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----\n$/, 'PKCS#8')

@@ -28,8 +28,9 @@ export interface RunResult {
 
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
-  delete env.NODE_EXTRA_CA_CERTS
-  delete env.SPIFFE_ENDPOINT_SOCKET
+  // Inherited ones would change what the binaries trust and dial; a test sets them explicitly.
+  if (extra.NODE_EXTRA_CA_CERTS === undefined) delete env.NODE_EXTRA_CA_CERTS
+  if (extra.SPIFFE_ENDPOINT_SOCKET === undefined) delete env.SPIFFE_ENDPOINT_SOCKET
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k]
   return env
 }

@@ -39,7 +39,7 @@ const under = (prefixes: readonly string[]) => (file: string) => prefixes.some((
 const isLib = under(['src/lib/'])
 const isCommandSide = under(['src/cli/', 'src/tctl/', 'src/tbot/', 'src/teleport/'])
 const isPure = under(['src/lib/spiffe/', 'src/lib/resources/', 'src/lib/document/', 'src/lib/authz/', 'src/lib/issuance/'])
-const isClient = under(['src/lib/backend/remote/', 'src/lib/net/', 'src/lib/tbot/', 'src/lib/workloadapi/', 'src/lib/spiffe/'])
+const isClient = under(['src/lib/backend/remote/', 'src/lib/net/', 'src/lib/tbot/', 'src/lib/workloadapi/', 'src/lib/spiffe/', 'src/lib/tlsconfig/'])
 const isServer = under(['src/lib/server/'])
 const isTbot = under(['src/lib/tbot/'])
 

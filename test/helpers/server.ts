@@ -58,6 +58,8 @@ export function serverConfig(dataDir: string, port: number, clusterName: string,
 export interface TestServerOptions {
   /** Writes files the config needs into the server's directory; returns extra proxy_service lines. */
   readonly prepare?: (dir: string) => string | Promise<string>
+  /** Extra environment for the server process (NODE_EXTRA_CA_CERTS, …). */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 /** Resolves once the server logs that it is ready (rejects if it exits first). */
@@ -67,7 +69,7 @@ export async function startTestServer(clusterName = 'example.teleport.sh', optio
   const port = await freePort()
   const configFile = join(dir, 'teleport.yaml')
   writeFileSync(configFile, serverConfig(dataDir, port, clusterName, options.prepare ? await options.prepare(dir) : ''))
-  const child = spawn(process.execPath, [binPath('teleport'), 'start', '-c', configFile], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [binPath('teleport'), 'start', '-c', configFile], {env: cliEnv(options.env), stdio: ['ignore', 'pipe', 'pipe']})
   let stderr = ''
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
   const ready = await new Promise<string>((resolve, reject) => {

@@ -158,3 +158,30 @@ export function auditLine(e: SvidIssuedEvent, time: Date): string {
   // Rare: a line too long even with its audiences bounded is written from the hashed record.
   return utf8Length(line) > MAX_AUDIT_LINE_BYTES ? JSON.stringify(auditRecordWithUid(e, time, uid)) : line
 }
+
+/**
+ * One join attempt (Teleport's api/types/events BotJoin, `bot.join`, codes TJ001I / TJ001E in
+ * lib/events/codes.go): method, token name (not for `token`, whose name is the secret), bot name
+ * and join attributes; never the credential. A refused attempt carries Teleport's message.
+ */
+export interface BotJoinEvent {
+  readonly success: boolean
+  readonly method: string
+  readonly tokenName?: string
+  readonly botName?: string
+  readonly attributes?: Readonly<Record<string, unknown>>
+  readonly error?: string
+}
+
+export function botJoinLine(e: BotJoinEvent, time: Date): string {
+  const record: Record<string, unknown> = {
+    event: 'bot.join', code: e.success ? 'TJ001I' : 'TJ001E', time: time.toISOString(), uid: randomUUID(), success: e.success,
+    method: e.method,
+    ...(e.tokenName !== undefined ? {token_name: boundedValue(e.tokenName)} : {}),
+    ...(e.botName !== undefined ? {bot_name: e.botName} : {}),
+    ...(e.attributes !== undefined ? {attributes: e.attributes} : {}),
+    ...(e.error !== undefined ? {error: e.error.slice(0, 1024)} : {}),
+  }
+  const line = JSON.stringify(record)
+  return utf8Length(line) > MAX_AUDIT_LINE_BYTES ? JSON.stringify({...(hashLongStrings(record) as object), values_hashed: true}) : line
+}

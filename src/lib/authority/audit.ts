@@ -10,7 +10,7 @@ import {constants as fsConstants, promises as fs} from 'node:fs'
 import type {Attributes} from '../authz/attributes.js'
 import {SvidkitError} from '../errors.js'
 import {withLock} from '../storage/lock.js'
-import {auditLine, auditRecordWithUid} from './audit-line.js'
+import {auditLine, auditRecordWithUid, botJoinLine, type BotJoinEvent} from './audit-line.js'
 
 export interface SvidIssuedEvent {
   readonly svidType: 'x509' | 'jwt'
@@ -34,6 +34,8 @@ export interface AuditSink {
    * could not be, and then the credential it describes must not be handed out (authority.ts).
    */
   svidIssued(event: SvidIssuedEvent): Promise<void>
+  /** A `bot.join` attempt (audit-line.ts), durable like svidIssued. Optional: sinks without it record no joins. */
+  botJoin?(event: BotJoinEvent): Promise<void>
   /** Resolves when everything recorded so far is written. */
   flush(): Promise<void>
 }
@@ -129,7 +131,15 @@ export class FileAuditLog implements AuditSink {
   }
 
   svidIssued(event: SvidIssuedEvent): Promise<void> {
-    this.queue.push(auditLine(event, this.now()))
+    return this.append(auditLine(event, this.now()))
+  }
+
+  botJoin(event: BotJoinEvent): Promise<void> {
+    return this.append(botJoinLine(event, this.now()))
+  }
+
+  private append(line: string): Promise<void> {
+    this.queue.push(line)
     if (this.queue.length >= ENCODE_EVERY) this.encodeQueue()
     if (!this.pending) {
       const batch = newBatch()

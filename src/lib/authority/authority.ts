@@ -7,6 +7,7 @@
 import type {KeyObject} from 'node:crypto'
 import type {WorkloadAttrs} from '../authz/attributes.js'
 import {selectByLabels, type IssuanceDecision} from '../authz/decision.js'
+import type {CaCache} from '../ca/ca-cache.js'
 import type {CaMaterial} from '../ca/ca-material.js'
 import {signJwtSvid} from '../ca/fast-leaf/jwt.js'
 import {issueX509Svid} from '../ca/profiles.js'
@@ -15,6 +16,7 @@ import type {WorkloadIdentity} from '../resources/types.js'
 import {MAX_SPIFFE_ID_BYTES} from '../resources/workload-identity.js'
 import type {JwtSvidCredential, WorkloadIdentitySelector, X509SvidCredential} from '../issuance/contract.js'
 import type {AuditSink} from './audit.js'
+import type {BotJoinEvent} from './audit-line.js'
 import type {Caller, CallerContext} from './caller.js'
 import {DecisionMemo} from './decision-memo.js'
 import type {PolicyCache, PolicySnapshot} from './policy.js'
@@ -41,7 +43,8 @@ export interface IssueJwtInput extends IssueCommon {
 }
 
 export interface AuthorityDeps {
-  readonly ca: CaMaterial
+  /** Read per issuance: a rotation (authority/rotation.ts) changes the signing keys within the cache's max age. */
+  readonly ca: CaCache
   readonly policy: PolicyCache
   readonly audit: AuditSink
   /** The JWT `iss`: `https://<public addr>/workload-identity`. */
@@ -59,12 +62,35 @@ export class Authority {
 
   constructor(private readonly deps: AuthorityDeps) {}
 
+  /**
+   * The CA material last read (a check against the store starts in the background when it is due).
+   * For the bot CA's TLS identity, which does not rotate; trust publishers call caMaterial().
+   */
   get ca(): CaMaterial {
+    return this.deps.ca.last()
+  }
+
+  /** The CA material, checked against the store within the cache's max age: what bundles are built from. */
+  caMaterial(): Promise<CaMaterial> {
+    return this.deps.ca.get()
+  }
+
+  /** The cache itself: rotation invalidates it, publishers subscribe to its changes. */
+  get caCache(): CaCache {
     return this.deps.ca
+  }
+
+  private signingCa(): CaMaterial | Promise<CaMaterial> {
+    return this.deps.ca.fresh() ?? this.deps.ca.get()
   }
 
   get issuer(): string {
     return this.deps.issuer
+  }
+
+  /** Records a `bot.join` attempt (authority/bot-identity.ts); resolves once it is durable. */
+  recordBotJoin(event: BotJoinEvent): Promise<void> {
+    return this.deps.audit.botJoin?.(event) ?? Promise.resolve()
   }
 
   /** Waits until every audit record so far is written (rejects if one could not be). */
@@ -78,11 +104,13 @@ export class Authority {
     const publicKey = input.publicKey
     const decided = this.decide(input)
     const {decisions, context} = decided instanceof Promise ? await decided : decided
+    const signing = this.signingCa()
+    const ca = signing instanceof Promise ? await signing : signing
     const recorded: Array<Promise<void>> = []
     const credentials = decisions.map((d) => {
       const ttlMs = capTtl(input.ttlMs, d.x509MaxTtlMs)
       const cert = issueX509Svid({
-        ca: this.deps.ca.spiffeCa, publicKey, spiffeId: d.spiffeId, dnsSans: d.dnsSans, subject: d.subject, ttlMs, now: this.deps.now,
+        ca: ca.spiffeCa, publicKey, spiffeId: d.spiffeId, dnsSans: d.dnsSans, subject: d.subject, ttlMs, now: this.deps.now,
       })
       recorded.push(this.deps.audit.svidIssued({
         svidType: 'x509', user: context.userName, spiffeId: d.spiffeId.toString(), serialNumber: cert.serialHex,
@@ -103,7 +131,8 @@ export class Authority {
     if (audiences.length === 0) throw new BadParameterError('jwt_svid_params.audiences: at least one audience should be specified')
     const decided = this.decide(input)
     const {decisions, context} = decided instanceof Promise ? await decided : decided
-    const key = this.deps.ca.jwtKey
+    const signing = this.signingCa()
+    const key = (signing instanceof Promise ? await signing : signing).jwtKey
     const recorded: Array<Promise<void>> = []
     const credentials = decisions.map((d) => {
       const ttlMs = Math.min(capTtl(input.ttlMs, d.jwtMaxTtlMs), JWT_HARD_MAX_MS)
@@ -134,7 +163,7 @@ export class Authority {
 
   private decideWith(policy: PolicySnapshot, input: IssueCommon): Decided {
     const {context, byName} = this.memo.context(input.caller, policy, input.workloadAttrs)
-    const td = this.deps.ca.trustDomain
+    const td = this.deps.ca.last().trustDomain
     if (input.selector.name !== undefined) {
       const wi = workloadIdentityNamed(policy, input.selector.name)
       // Issue-by-name needs read and list, as issue-by-labels does (the roles in the seeds grant both).

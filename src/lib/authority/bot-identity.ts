@@ -1,16 +1,31 @@
 /**
- * Bot identities: a bot joins once with its single-use token and receives a short-lived client
- * certificate naming it and its roles (ca/client-identity.ts), then renews it by presenting the
- * current one before it expires. Roles are read from the bot resource at each join and renewal, so
- * `tctl bots update --add-roles` takes effect at the next renewal.
+ * Bot identities: a bot joins (join/index.ts: its single-use token, or a delegated method's
+ * platform credential) and receives a short-lived client certificate naming it, its roles and its
+ * join attributes (ca/client-identity.ts), then renews it by presenting the current one before it
+ * expires; renewal keeps the join attributes (they change only when the bot joins again). Roles are
+ * read from the bot resource at each join and renewal, so `tctl bots update --add-roles` takes
+ * effect at the next renewal. Every join attempt, admitted or refused, is audited (`bot.join`).
  */
 import {X509Certificate, createPublicKey, type KeyObject} from 'node:crypto'
 import type {CaMaterial} from '../ca/ca-material.js'
 import {issueClientCert, parseClientIdentity} from '../ca/client-identity.js'
 import {AccessDeniedError, BadParameterError} from '../errors.js'
 import type {ResourceStore} from '../storage/resource-store.js'
-import {consumeBotToken} from '../backend/local/tokens.js'
+import type {JoinAttrs} from '../authz/attributes.js'
+import {admitBot, refusedJoinOf, type BotJoinRequest} from '../join/index.js'
+import type {BotJoinEvent} from './audit-line.js'
 import type {Caller} from './caller.js'
+
+export type {BotJoinRequest} from '../join/index.js'
+
+/** What joining needs from the Authority. */
+export interface BotJoinDeps {
+  readonly ca: CaMaterial
+  readonly store: ResourceStore
+  readonly now: () => Date
+  /** Records a `bot.join` event; a failed write fails the join (nothing issued without its record). */
+  readonly audit?: (event: BotJoinEvent) => Promise<void>
+}
 
 /** A bot identity lives at most this long (tbot's credential_ttl maximum). */
 export const BOT_IDENTITY_MAX_TTL_MS = 24 * 60 * 60_000
@@ -20,6 +35,7 @@ export interface BotCertificate {
   readonly botName: string
   readonly roles: readonly string[]
   readonly expiresAt: Date
+  readonly joinAttrs?: JoinAttrs
 }
 
 function toKey(publicKey: Uint8Array | KeyObject): KeyObject {
@@ -31,21 +47,51 @@ function toKey(publicKey: Uint8Array | KeyObject): KeyObject {
   }
 }
 
-async function mint(ca: CaMaterial, store: ResourceStore, botName: string, publicKey: Uint8Array | KeyObject, ttlMs: number, now: () => Date): Promise<BotCertificate> {
-  const bot = await store.get('bot', botName)
-  if (!bot) throw new AccessDeniedError(`bot "${botName}" no longer exists`)
-  const userName = bot.status?.user_name ?? `bot-${botName}`
-  const ttl = Math.min(ttlMs, BOT_IDENTITY_MAX_TTL_MS)
-  const cert = issueClientCert({ca: ca.botCa, publicKey: toKey(publicKey), userName, roles: bot.spec.roles, botName, ttlMs: ttl, now})
-  return {certDer: cert.der, botName, roles: bot.spec.roles, expiresAt: cert.notAfter}
+interface MintParams {
+  readonly botName: string
+  readonly publicKey: KeyObject
+  readonly ttlMs: number
+  readonly joinAttrs: JoinAttrs | undefined
 }
 
-/** Spend the join token (once, under the store's lock) and mint the bot's first identity. */
+async function mint(ca: CaMaterial, store: ResourceStore, p: MintParams, now: () => Date): Promise<BotCertificate> {
+  const bot = await store.get('bot', p.botName)
+  if (!bot) throw new AccessDeniedError(`bot "${p.botName}" no longer exists`)
+  const userName = bot.status?.user_name ?? `bot-${p.botName}`
+  const ttl = Math.min(p.ttlMs, BOT_IDENTITY_MAX_TTL_MS)
+  const cert = issueClientCert({
+    ca: ca.botCa, publicKey: p.publicKey, userName, roles: bot.spec.roles, botName: p.botName, ttlMs: ttl, now,
+    ...(p.joinAttrs !== undefined ? {joinAttrs: p.joinAttrs} : {}),
+  })
+  return {certDer: cert.der, botName: p.botName, roles: bot.spec.roles, expiresAt: cert.notAfter, ...(p.joinAttrs ? {joinAttrs: p.joinAttrs} : {})}
+}
+
+/**
+ * Admit the bot (join/index.ts) and mint its first identity. A `token` request may be a bare string
+ * (the secret). The key is checked before the token is spent: a malformed request must not burn it.
+ */
 export async function joinBot(
-  ca: CaMaterial, store: ResourceStore, token: string, publicKey: Uint8Array | KeyObject, ttlMs: number, now: () => Date,
+  deps: BotJoinDeps, request: BotJoinRequest | string, publicKey: Uint8Array | KeyObject, ttlMs: number,
 ): Promise<BotCertificate> {
-  const {botName} = await store.transact((tx) => consumeBotToken(tx, token, now()))
-  return mint(ca, store, botName, publicKey, ttlMs, now)
+  const req: BotJoinRequest = typeof request === 'string' ? {method: 'token', token: request} : request
+  const tokenName = req.method === 'token' ? undefined : req.token
+  const key = toKey(publicKey)
+  let cert: BotCertificate
+  try {
+    const admission = await admitBot(deps.store, req, {clusterName: deps.ca.clusterName, now: deps.now()})
+    cert = await mint(deps.ca, deps.store, {botName: admission.botName, publicKey: key, ttlMs, joinAttrs: admission.attrs}, deps.now)
+  } catch (err) {
+    const known = refusedJoinOf(err)
+    await deps.audit?.({
+      success: false, method: req.method, ...(tokenName ? {tokenName} : {}), ...(known.botName ? {botName: known.botName} : {}),
+      ...(known.attrs ? {attributes: known.attrs} : {}), error: (err as Error).message,
+    })
+    throw err
+  }
+  await deps.audit?.({
+    success: true, method: req.method, ...(tokenName ? {tokenName} : {}), botName: cert.botName, ...(cert.joinAttrs ? {attributes: cert.joinAttrs} : {}),
+  })
+  return cert
 }
 
 /**
@@ -65,7 +111,8 @@ export function verifyBotCertificate(ca: CaMaterial, certDer: Uint8Array, now: D
   if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) throw new AccessDeniedError('the bot identity has expired')
   const identity = parseClientIdentity(Buffer.from(certDer))
   if (!identity.botName) throw new AccessDeniedError('the certificate is not a bot identity')
-  return {kind: 'bot', botName: identity.botName, roles: identity.roles}
+  const caller = {kind: 'bot' as const, botName: identity.botName, roles: identity.roles}
+  return identity.joinAttrs === undefined ? caller : {...caller, join: identity.joinAttrs}
 }
 
 /** Renew: the current identity must verify; the new one carries the bot's roles as they are now. */
@@ -73,5 +120,5 @@ export async function renewBot(
   ca: CaMaterial, store: ResourceStore, currentCertDer: Uint8Array, publicKey: Uint8Array | KeyObject, ttlMs: number, now: () => Date,
 ): Promise<BotCertificate> {
   const caller = verifyBotCertificate(ca, currentCertDer, now())
-  return mint(ca, store, caller.botName, publicKey, ttlMs, now)
+  return mint(ca, store, {botName: caller.botName, publicKey: toKey(publicKey), ttlMs, joinAttrs: caller.join}, now)
 }

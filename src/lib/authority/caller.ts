@@ -4,7 +4,7 @@
  * its bot resource still lists: a role added with `tctl bots update` applies from the next renewal,
  * a role removed stops applying at once.
  */
-import type {Attributes, UserAttrs, WorkloadAttrs} from '../authz/attributes.js'
+import type {Attributes, JoinAttrs, UserAttrs, WorkloadAttrs} from '../authz/attributes.js'
 import {AccessDeniedError} from '../errors.js'
 import type {Bot, Role} from '../resources/types.js'
 import type {PolicySnapshot} from './policy.js'
@@ -12,7 +12,13 @@ import type {PolicySnapshot} from './policy.js'
 export type Caller =
   /** Whoever can read the data directory (or holds an admin identity): may request any identity. */
   | {readonly kind: 'admin'; readonly name: string}
-  | {readonly kind: 'bot'; readonly botName: string; readonly roles: readonly string[]}
+  | {
+    readonly kind: 'bot'
+    readonly botName: string
+    readonly roles: readonly string[]
+    /** From the bot's identity: how it last joined (authority/bot-identity.ts). */
+    readonly join?: JoinAttrs
+  }
 
 /** The admin's implicit role: every workload identity, every verb. The identities' own rules still apply. */
 const ADMIN_ROLE: Role = {
@@ -47,6 +53,8 @@ export function callerContext(caller: Caller, policy: PolicySnapshot, workload: 
   const user: UserAttrs = {
     name: userName, is_bot: true, bot_name: caller.botName, bot_instance_id: '', labels: bot.metadata.labels ?? {}, traits: traitsOf(bot),
   }
-  // join.meta.join_token_name is omitted for the `token` method (Teleport's api/proto/teleport/workloadidentity/v1/resource.proto).
-  return {userName, roles, attrs: {user, join: {meta: {join_method: 'token'}}, ...(workload ? {workload} : {})}}
+  // An identity from before join attributes existed joined with a token. join.meta.join_token_name
+  // is omitted for the `token` method (Teleport's api/proto/teleport/workloadidentity/v1/resource.proto).
+  const join = caller.join ?? {meta: {join_method: 'token'}}
+  return {userName, roles, attrs: {user, join, ...(workload ? {workload} : {})}}
 }

@@ -25,7 +25,7 @@ interface CallerEntry {
 }
 
 function callerKey(caller: Caller): string {
-  return caller.kind === 'admin' ? JSON.stringify(['admin', caller.name]) : JSON.stringify(['bot', caller.botName, caller.roles])
+  return caller.kind === 'admin' ? JSON.stringify(['admin', caller.name]) : JSON.stringify(['bot', caller.botName, caller.roles, caller.join ?? null])
 }
 
 export class DecisionMemo {

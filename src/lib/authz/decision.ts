@@ -131,7 +131,7 @@ function finish(wi: WorkloadIdentity, rendered: RenderedIdentity, trustDomain: T
 }
 
 /** Teleport builds `url.URL{Scheme: "spiffe", Host: td, Path: path}` (which adds a missing `/`). */
-function spiffeIdFor(trustDomain: TrustDomain, path: string): SpiffeId {
+export function spiffeIdFor(trustDomain: TrustDomain, path: string): SpiffeId {
   const withSlash = path !== '' && !path.startsWith('/') ? `/${path}` : path
   try {
     return SpiffeId.parse(`spiffe://${trustDomain.name}${withSlash}`)

@@ -1,14 +1,16 @@
 /**
  * `{{ expression }}` templates (Teleport's api/proto/teleport/workloadidentity/v1/resource.proto "Templating"; Teleport's expression/template.go):
  * literal text outside the braces, an expression (attribute path or function call) inside; no
- * braces inside an expression; `{{ }}` renders nothing. The result must be a string, bool or int
- * (so uint32 attributes like `workload.unix.uid` cannot be printed — as in Teleport). An empty
+ * braces inside an expression; `{{ }}` renders nothing. The result must be a string, bool, int or
+ * uint: unlike Teleport (whose template accepts string, bool and int only), uint32 attributes such
+ * as `workload.unix.uid` print as their decimal value (`1000`). An empty
  * string attribute is an error `<path> is unset`, as is a field of an unset sub-message.
  */
 import {BadParameterError, SvidkitError} from '../errors.js'
 import type {JsonObject, JsonValue} from '../resources/types.js'
 import type {Attributes} from './attributes.js'
 import {evaluateValue, parseTemplateExpression, type Expression} from './expression/index.js'
+import {Uint64} from './expression/values.js'
 import {wrapError} from './wrap.js'
 
 type Fragment = {readonly literal: string} | {readonly text: string; readonly expression: Expression}
@@ -58,7 +60,7 @@ export function renderParsedTemplate(template: Template, attrs: Attributes): str
       if (!(err instanceof SvidkitError)) throw err
       throw wrapError(err, `evaluating expression: ${fragment.text}`)
     }
-    if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint') out += String(value)
+    if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint' || value instanceof Uint64) out += String(value)
     else throw new BadParameterError(`expression did not evaluate to a string: ${fragment.text}`)
   }
   return out

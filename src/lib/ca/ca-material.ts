@@ -29,6 +29,13 @@ export interface CaMaterial {
   readonly jwtKey: JwtSigningKey
   /** Signs short-lived bot and admin client certificates (and may sign the server's TLS cert). */
   readonly botCa: CaKeyPair
+  /**
+   * Every trusted key, the signing one first: during a rotation (authority/rotation.ts) the new and
+   * the old keys are both here, so bundles and verifiers accept both (ca-state.ts).
+   */
+  readonly spiffeTrusted: readonly CaKeyPair[]
+  readonly jwtTrusted: readonly JwtSigningKey[]
+  readonly botTrusted: readonly CaKeyPair[]
 }
 
 export interface CreateCaOptions {
@@ -119,5 +126,10 @@ export async function createCaMaterial(o: CreateCaOptions): Promise<CaMaterial> 
     createSelfSignedCa({name: o.clusterName, keyType: 'ecdsa-p256', now: o.now}),
   ])
   const jwtKey = jwtSigningKey(generatePrivateKey(o.jwtKeyType ?? 'rsa-2048'))
-  return {clusterName: o.clusterName, trustDomain, spiffeCa, jwtKey, botCa}
+  return withTrust({clusterName: o.clusterName, trustDomain, spiffeCa, jwtKey, botCa})
+}
+
+/** Material with one key per CA: each trusts only its signing key. */
+export function withTrust(m: Omit<CaMaterial, 'spiffeTrusted' | 'jwtTrusted' | 'botTrusted'>): CaMaterial {
+  return {...m, spiffeTrusted: [m.spiffeCa], jwtTrusted: [m.jwtKey], botTrusted: [m.botCa]}
 }

@@ -1,5 +1,6 @@
 /**
- * CA material on disk: PEM files in a private directory (0700), keys 0600, each written atomically
+ * The first layout of the CA on disk, read now only to migrate it into the one CA state document
+ * (ca-state.ts, storage/file-ca-state-store.ts). CA material on disk: PEM files in a private directory (0700), keys 0600, each written atomically
  * (temp + fsync + rename). A file that cannot be read back is a CorruptStateError naming the file;
  * a directory with no CA material at all is a NotFoundError, so callers can create it.
  */
@@ -9,7 +10,7 @@ import {join} from 'node:path'
 import {CorruptStateError, NotFoundError} from '../errors.js'
 import {ensurePrivateDir, writeFileAtomic} from '../storage/atomic.js'
 import {caKeyPair, type CaKeyPair} from './ca-keypair.js'
-import {clusterTrustDomain, jwtSigningKey, type CaMaterial} from './ca-material.js'
+import {clusterTrustDomain, jwtSigningKey, withTrust, type CaMaterial} from './ca-material.js'
 import {decodePemBlocks} from './pem.js'
 
 export const CA_FILES = {
@@ -98,5 +99,5 @@ export async function loadCaMaterial(dir: string): Promise<CaMaterial> {
   } catch (err) {
     throw corrupt(path(CA_FILES.spiffeCaCert), (err as Error).message, err)
   }
-  return {clusterName, trustDomain, spiffeCa, jwtKey, botCa}
+  return withTrust({clusterName, trustDomain, spiffeCa, jwtKey, botCa})
 }

@@ -113,8 +113,15 @@ export interface BotStorage {
 /** What connecting needs, whatever the backend. */
 export interface BotConnection {
   readonly storage: BotStorage
-  /** The join secret; called only when the bot has no usable stored identity. Throws a config error when there is none. */
+  /**
+   * The join token (the secret for `token`, the token resource's name for the delegated methods);
+   * called only when the bot must join. Throws a config error when there is none.
+   */
   readonly joinToken: () => string
+  /** How the bot joins; absent means `token`. The delegated methods join again at each renewal (as Teleport's tbot does). */
+  readonly joinMethod?: 'token' | 'kubernetes' | 'github' | 'gitlab'
+  /** The platform credential for a delegated method, read afresh at each join (tbot/join-credentials.ts). */
+  readonly joinIdToken?: (signal?: AbortSignal) => Promise<string>
   /** TTL requested for the bot's own identity, ms. */
   readonly credentialTtlMs: number
 }

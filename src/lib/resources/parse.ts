@@ -15,6 +15,7 @@ import {literalSpiffeIdProblem, parseWorkloadIdentity, type WorkloadIdentityPars
 import {parseRole} from './role.js'
 import {parseBot} from './bot.js'
 import {parseProvisionToken} from './token.js'
+import {parseSpiffeFederation} from './spiffe-federation.js'
 
 export interface ParseOptions extends WorkloadIdentityParseOptions {
   /**
@@ -30,6 +31,7 @@ const PARSERS: {readonly [K in ResourceKind]: (value: unknown, loc: InputLocatio
   role: parseRole,
   bot: parseBot,
   token: parseProvisionToken,
+  spiffe_federation: parseSpiffeFederation,
 }
 
 /** One decoded value (a document, or a stored JSON file) as a typed, frozen resource. */

@@ -1,7 +1,8 @@
 /**
- * `token` v2 (Teleport's api/types/provisioning.go CheckAndSetDefaults): a join token. Only
- * bot tokens with the `token` join method are supported, so other roles and join methods are
- * refused with a message saying so. metadata.name is the secret; metadata.expires its end.
+ * `token` v2 (Teleport's api/types/provisioning.go CheckAndSetDefaults): a join token. Only bot
+ * tokens are supported, with the `token` join method (metadata.name is the secret, spent on first
+ * use) or a delegated one — `kubernetes`, `github`, `gitlab` — whose section names what may join
+ * (resources/token-methods.ts; metadata.name is then just a name). metadata.expires is its end.
  */
 import {formatGoDuration} from '../duration.js'
 import type {InputLocation} from '../errors.js'
@@ -10,6 +11,7 @@ import {fail, itemPlace, rootPlace} from '../document/place.js'
 import {FieldReader} from '../document/fields.js'
 import {defined} from './values.js'
 import {parseMetadata, resourceNameProblem} from './metadata.js'
+import {parseGitHubSection, parseGitLabSection, parseKubernetesSection} from './token-methods.js'
 
 export const BOT_ROLE = 'Bot'
 
@@ -34,6 +36,11 @@ export function joinTokenTtlProblem(ttlMs: number): string | undefined {
 }
 const SPEC_FIELDS = ['roles', 'join_method', 'bot_name']
 
+/** The delegated join methods this program verifies, each with the spec section it reads. */
+export const DELEGATED_JOIN_METHODS = ['kubernetes', 'github', 'gitlab'] as const
+type DelegatedMethod = (typeof DELEGATED_JOIN_METHODS)[number]
+const SECTION_PARSERS = {kubernetes: parseKubernetesSection, github: parseGitHubSection, gitlab: parseGitLabSection}
+
 export function parseProvisionToken(value: unknown, loc: InputLocation): ProvisionToken {
   const top = FieldReader.of(value, rootPlace(loc), ['kind', 'version', 'metadata', 'spec'])
   if (top.get('kind') !== 'token') fail(top.at('kind'), 'must be "token"')
@@ -43,16 +50,18 @@ export function parseProvisionToken(value: unknown, loc: InputLocation): Provisi
   const spec = FieldReader.of(top.get('spec'), top.at('spec'))
   const roles = readRoles(spec)
   const botName = readBotName(spec, roles)
-  checkJoinMethod(spec)
-  // After the join method, so a token written for another method hears about the method, not its
-  // config section (`github: ...`). `allow` never gets here: checkJoinMethod refuses it.
-  spec.rejectUnknown(SPEC_FIELDS)
-  return {
-    kind: 'token',
-    version: 'v2',
-    metadata,
-    spec: defined({roles, join_method: 'token' as const, bot_name: botName}),
+  const method = checkJoinMethod(spec)
+  if (method === 'token') {
+    // After the join method, so a token written for another method hears about the method, not its
+    // config section (`github: ...`). `allow` never gets here: checkJoinMethod refuses it.
+    spec.rejectUnknown(SPEC_FIELDS)
+    return {kind: 'token', version: 'v2', metadata, spec: defined({roles, join_method: 'token' as const, bot_name: botName})}
   }
+  spec.rejectUnknown([...SPEC_FIELDS, method])
+  const section = spec.mapping(method)
+  if (section === undefined) fail(spec.at(method), `the ${JSON.stringify(method)} join method requires the "${method}" section`)
+  const parsed = SECTION_PARSERS[method](section)
+  return {kind: 'token', version: 'v2', metadata, spec: {roles, join_method: method, bot_name: botName, [method]: parsed}}
 }
 
 /** System role names, as Teleport normalises them ("bot" → "Bot"). */
@@ -77,13 +86,15 @@ function readBotName(spec: FieldReader, roles: readonly string[]): string {
 }
 
 /** Unset means `ec2` when allow rules are present, else `token` (Teleport's backwards-compatible default). */
-function checkJoinMethod(spec: FieldReader): void {
+function checkJoinMethod(spec: FieldReader): 'token' | DelegatedMethod {
   const method = spec.string('join_method')
   const hasAllowRules = spec.has('allow')
   if (method === undefined) {
     if (hasAllowRules) fail(spec.at('join_method'), 'join method "ec2" is not supported (it is the default when allow rules are set)')
-    return
+    return 'token'
   }
+  if ((DELEGATED_JOIN_METHODS as readonly string[]).includes(method)) return method as DelegatedMethod
   if (method !== 'token') fail(spec.at('join_method'), `join method ${JSON.stringify(method)} is not supported`)
   if (hasAllowRules) fail(spec.at('allow'), 'allow rules are not compatible with the "token" join method')
+  return 'token'
 }

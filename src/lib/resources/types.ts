@@ -3,6 +3,8 @@
  * durations such as "3600s"; Teleport's tool/tctl/common/resource_command.go). Values of these types have passed their kind's parser,
  * so the inside of the program trusts them.
  */
+import type {SpiffeFederation} from './spiffe-federation.js'
+import type {GitHubTokenSpec, GitLabTokenSpec, KubernetesTokenSpec} from './token-methods.js'
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | {[key: string]: JsonValue}
 export type JsonObject = {[key: string]: JsonValue}
@@ -126,7 +128,7 @@ export interface Bot {
 
 // ---- token v2 (Teleport's tool/tctl/common/bots_command.go and api/types/provisioning.go) ----
 
-export type JoinMethod = 'token'
+export type JoinMethod = 'token' | 'kubernetes' | 'github' | 'gitlab'
 
 export interface ProvisionToken {
   readonly kind: 'token'
@@ -137,10 +139,16 @@ export interface ProvisionToken {
     readonly roles: readonly string[]
     readonly join_method: JoinMethod
     readonly bot_name?: string
+    /** The method's own section (resources/token-methods.ts), for the delegated join methods. */
+    readonly kubernetes?: KubernetesTokenSpec
+    readonly github?: GitHubTokenSpec
+    readonly gitlab?: GitLabTokenSpec
   }
 }
 
-export type Resource = WorkloadIdentity | Role | Bot | ProvisionToken
+// ---- spiffe_federation v1: its own file (spiffe-federation.ts) ----
+
+export type Resource = WorkloadIdentity | Role | Bot | ProvisionToken | SpiffeFederation
 export type ResourceKind = Resource['kind']
 export type ResourceOf<K extends ResourceKind> = Extract<Resource, {kind: K}>
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['workload_identity', 'role', 'bot', 'token']
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['workload_identity', 'role', 'bot', 'token', 'spiffe_federation']

@@ -1,6 +1,6 @@
 /**
- * The bot API (api/paths.ts): join with the single-use token (no client certificate: the token is
- * the credential), renew over mutual TLS, and issue SVIDs. Issuance runs the Authority with the
+ * The bot API (api/paths.ts): join with the single-use token or a delegated method's platform
+ * credential (no client certificate: that is the credential; join/index.ts), renew over mutual TLS, and issue SVIDs. Issuance runs the Authority with the
  * caller from the verified certificate, so a bot gets exactly what its roles allow and an admin
  * what the identities' own rules allow (authority/caller.ts).
  */
@@ -8,13 +8,17 @@ import {createPublicKey, type KeyObject} from 'node:crypto'
 import {joinBot, renewBot, type BotCertificate} from '../authority/bot-identity.js'
 import type {Authority} from '../authority/authority.js'
 import {trustBundle} from '../authority/trust.js'
+import {trustBundleWithFederation} from '../federation/federated-trust.js'
 import {encodeBotIdentity, parseJoinRequest, parseRenewRequest} from '../wire/bot-identity.js'
 import {encodeJwtCredentials, encodeTrustBundle, encodeX509Credentials, parseJwtRequest, parseX509Request} from '../wire/issue.js'
 import {API} from '../wire/paths.js'
 import {BadParameterError} from '../errors.js'
 import type {ResourceStore} from '../storage/resource-store.js'
+import type {JoinMethod} from '../resources/types.js'
+import type {BotJoinEvent} from '../authority/audit-line.js'
 import {botRoute, issuerRoute, type ApiCaller} from './callers.js'
 import type {Route} from './router.js'
+import {recordJoin, serverSvidsIssued} from '../metrics/server.js'
 
 export interface BotRouteDeps {
   readonly authority: Authority
@@ -37,7 +41,9 @@ export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCalle
         const r = parseJoinRequest(body)
         // Checked before joinBot spends the token: a malformed request must not burn it.
         const publicKey = publicKeyFrom(r.publicKeyDer)
-        return identityReply(authority, await joinBot(ca, store, r.token, publicKey, r.ttlMs, now))
+        const request = {method: (r.joinMethod ?? 'token') as JoinMethod, token: r.token, ...(r.idToken !== undefined ? {idToken: r.idToken} : {})}
+        const deps = {ca, store, now, audit: (e: BotJoinEvent) => authority.recordBotJoin(e)}
+        return identityReply(authority, await recordJoin(request.method, joinBot(deps, request, publicKey, r.ttlMs)))
       },
     },
     botRoute('POST', API.botRenew, async ({body, caller}) => {
@@ -49,6 +55,7 @@ export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCalle
       const creds = await authority.issueX509Svids({
         caller: callerOf(caller), selector: r.selector, publicKey: r.publicKeyDer, ttlMs: r.ttlMs, ...attrs(r.workloadAttrs),
       })
+      serverSvidsIssued('x509', creds.length)
       return encodeX509Credentials(creds)
     }),
     issuerRoute('POST', API.jwtSvids, async ({body, caller}) => {
@@ -56,9 +63,10 @@ export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCalle
       const creds = await authority.issueJwtSvids({
         caller: callerOf(caller), selector: r.selector, audiences: r.audiences, ttlMs: r.ttlMs, ...attrs(r.workloadAttrs),
       })
+      serverSvidsIssued('jwt', creds.length)
       return encodeJwtCredentials(creds)
     }),
-    issuerRoute('GET', API.trustBundle, () => encodeTrustBundle(trustBundle(ca))),
+    issuerRoute('GET', API.trustBundle, async () => encodeTrustBundle(await trustBundleWithFederation(trustBundle(ca), store))),
   ]
 }
 
@@ -78,7 +86,9 @@ function publicKeyFrom(der: Uint8Array): KeyObject {
 
 /** The Authority's caller, without the certificate bytes. */
 function callerOf(caller: ApiCaller) {
-  return caller.kind === 'admin' ? caller : {kind: 'bot' as const, botName: caller.botName, roles: caller.roles}
+  if (caller.kind === 'admin') return caller
+  const bot = {kind: 'bot' as const, botName: caller.botName, roles: caller.roles}
+  return caller.join === undefined ? bot : {...bot, join: caller.join}
 }
 
 function attrs<T>(workloadAttrs: T | undefined): {workloadAttrs?: T} {

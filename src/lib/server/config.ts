@@ -58,6 +58,8 @@ export interface ServerConfig {
   readonly version: 'v3'
   readonly dataDir: string
   readonly storage: StorageConfig
+  /** `teleport.diag_addr`: the diagnostics listener (server/diag.ts), off when absent. */
+  readonly diagAddr?: string
   readonly log: {
     /** `stderr`, `stdout`, or a file path. */
     readonly output: string
@@ -93,12 +95,14 @@ export function parseServerConfig(text: string, file: string): ServerConfig {
     fail(root.at('version'), `${why}; only v3 is supported`)
   }
   rejectSshService(root)
-  const teleport = subsection(root, 'teleport', ['data_dir', 'log', 'storage'])
+  const teleport = subsection(root, 'teleport', ['data_dir', 'log', 'diag_addr', 'storage'])
+  const diagAddr = teleport?.nonEmptyString('diag_addr')
   return {
     file,
     version,
     dataDir: teleport?.nonEmptyString('data_dir') ?? DEFAULT_DATA_DIR,
     storage: readStorage(teleport && subsection(teleport, 'storage', STORAGE_KEYS)),
+    ...(diagAddr !== undefined ? {diagAddr} : {}),
     log: readLog(teleport && subsection(teleport, 'log', ['output', 'severity', 'format'])),
     auth: readAuth(subsection(root, 'auth_service', ['enabled', 'cluster_name'])),
     proxy: readProxy(subsection(root, 'proxy_service', ['enabled', 'web_listen_addr', 'public_addr', 'https_keypairs'])),

@@ -18,6 +18,7 @@ import {resolveCaller, type Authenticate} from './peer.js'
 import {readJsonBody} from './request-body.js'
 import {loggablePath, MethodNotAllowedError, Reply, Router, type Route, type RouteRequest} from './router.js'
 import {formatHostPort} from '../net/addr.js'
+import {serverRequest} from '../metrics/server.js'
 
 export interface ServerTls {
   /** PEM: the leaf, then intermediates to present. */
@@ -69,6 +70,8 @@ export interface HttpServerOptions<C> {
 interface LogEntry {
   method: string
   path: string
+  /** The matched route's pattern, for metrics. */
+  route?: string
   caller: string
 }
 
@@ -179,6 +182,7 @@ export class HttpServer<C> {
       if (match.kind === 'not-found') throw new NotFoundError(`no route for ${method} ${entry.path}`)
       if (match.kind === 'method-not-allowed') throw new MethodNotAllowedError(method, entry.path, match.allowed)
       entry.path = loggablePath(path, match.route)
+      entry.route = match.route.path
       const caller = await resolveCaller(req.socket as TLSSocket, match.route.auth, this.options.authenticate)
       if (caller !== undefined) entry.caller = this.describe(caller)
       const body = await readJsonBody(req, this.limits)
@@ -230,6 +234,7 @@ export class HttpServer<C> {
   }
 
   private logRequest(entry: LogEntry, req: IncomingMessage, res: ServerResponse, started: number): void {
+    serverRequest(entry.method, entry.route ?? 'unmatched', res.headersSent ? res.statusCode : 0, (performance.now() - started) / 1000)
     this.logger.info('request', {
       method: entry.method,
       path: entry.path,

@@ -21,12 +21,16 @@ import {publicRoutes} from './public-routes.js'
 import type {Route} from './router.js'
 import {serverCertHosts, serverTls} from './server-tls.js'
 import {caPin} from '../net/ca-pin.js'
+import {dataDirReady, startServerDiag, type ReadyCheck} from './diag.js'
+import {startFederationSync} from '../federation/server.js'
 
 export interface StartServerOptions {
   readonly version: string
   readonly logger: Logger
   readonly now?: () => Date
   readonly limits?: Partial<HttpLimits>
+  /** /readyz's check (server/diag.ts); default: the data directory is reachable. */
+  readonly ready?: ReadyCheck
 }
 
 export interface RunningServer {
@@ -131,6 +135,8 @@ async function serveOver(
     throw new ConnectionProblemError(`cannot listen on ${formatHostPort({host: listen.host, port})}: ${(err as Error).message}`, {cause: err})
   }
   const renewal = scheduleCertRenewal(server, material.renewAt, () => issueTls([]), now, o.logger)
+  const diag = config.diagAddr !== undefined ? await startServerDiag(config.diagAddr, o.ready ?? storageReady(config, backend), o.logger) : undefined
+  const federation = startFederationSync(backend, o.logger, now)
   o.logger.info('Auth and proxy service is ready', {
     cluster: backend.clusterName, listen: server.url(), public_addr: publicAddr, issuer: authority.issuer, ca_pin: pins[0],
   })
@@ -138,6 +144,8 @@ async function serveOver(
     url: server.url(), publicAddr, backend,
     close: async () => {
       clearTimeout(renewal)
+      await diag?.close()
+      await federation.stop()
       await server.close()
       try {
         await authority.flush()
@@ -146,6 +154,11 @@ async function serveOver(
       }
     },
   }
+}
+
+/** /readyz: the shared database answers (and its change feed is connected), else the data directory is usable. */
+function storageReady(config: ServerConfig, backend: LocalBackend): ReadyCheck {
+  return config.storage.type === 'postgresql' ? () => backend.ready() : dataDirReady(config.dataDir)
 }
 
 function safeMinClientVersion(version: string): string {

@@ -13,6 +13,7 @@ import type {Destination} from './destination.js'
 import type {BotSession} from '../issuance/contract.js'
 import {RenewalLoop, runWithRetries, type LoopTask} from './loop.js'
 import {createOutputService, type OutputService} from './services.js'
+import {servicesRestarting, taskStarted} from '../metrics/tbot.js'
 
 /** A started long-running service, e.g. the Workload API server. */
 export interface RunningService {
@@ -59,6 +60,7 @@ function timingFor(ctx: RunContext, intervalMs: number) {
 
 export async function startConfig(config: TbotConfig, session: BotSession, ctx: RunContext): Promise<RunningConfig> {
   const stop = new AbortController()
+  servicesRestarting()
   const renewIdentity = sharedRenewal(session)
   // The session has just joined or renewed: the first identity renewal is one interval away.
   const running = [identityLoop(config, session, renewIdentity, ctx).run(stop.signal, {waitFirst: true})]
@@ -99,7 +101,7 @@ function sharedRenewal(session: BotSession): RenewIdentity {
 /** Renews the bot's own identity every renewal_interval, and always before it expires. */
 function identityLoop(config: TbotConfig, session: BotSession, renewIdentity: RenewIdentity, ctx: RunContext): RenewalLoop {
   const log = ctx.log.with({service: 'identity'})
-  return new RenewalLoop({action: 'renew bot identity', run: async (signal) => {
+  return new RenewalLoop({action: 'renew bot identity', metric: {service: 'internal', name: 'identity'}, run: async (signal) => {
     await renewIdentity(signal)
     log.info('Renewed bot identity', {expires: session.identityExpiresAt()})
   }}, {
@@ -120,7 +122,7 @@ function outputLoop(service: OutputService, session: BotSession, renewIdentity: 
   const log = ctx.log.with({service: name})
   let initialised = false
   let failedBefore = false
-  const task: LoopTask = {action: service.action, run: async (signal) => {
+  const task: LoopTask = {action: service.action, metric: {service: service.config.type, name}, run: async (signal) => {
     try {
       if (!initialised) {
         await service.destination.init()
@@ -143,7 +145,7 @@ function outputLoop(service: OutputService, session: BotSession, renewIdentity: 
 /** Re-renders each X.509 output whose written bundle differs from the cluster's current one. */
 function bundlePoller(session: BotSession, ctx: RunContext, rendered: ReadonlyMap<string, string | undefined>, x509Loops: ReadonlyMap<string, RenewalLoop>): RenewalLoop {
   const log = ctx.log.with({service: 'spiffe-trust-bundle-cache'})
-  return new RenewalLoop({action: 'check the SPIFFE trust bundle', run: async (signal) => {
+  return new RenewalLoop({action: 'check the SPIFFE trust bundle', metric: {service: 'internal', name: 'spiffe-trust-bundle-cache'}, run: async (signal) => {
     const {fingerprint} = await session.trustBundle(signal)
     for (const [name, loop] of x509Loops) {
       const written = rendered.get(name)
@@ -169,6 +171,7 @@ async function startWorkloadApis(config: TbotConfig, session: BotSession, ctx: R
       throw err
     }
     ctx.log.info('Workload API service listening', {service: service.name, listen: service.listen})
+    taskStarted({service: service.type, name: service.name}, true)
   }
   return servers
 }

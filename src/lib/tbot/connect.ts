@@ -8,6 +8,7 @@ import {serverUrl} from '../net/server-url.js'
 import {requireJoinToken} from './config/onboarding.js'
 import type {TbotConfig} from './config/types.js'
 import {openDestination} from './destination.js'
+import {idTokenReader} from './join-credentials.js'
 
 /** Connects the bot a configuration describes; the agent calls it again when connection settings change. */
 export type ConnectTbot = (config: TbotConfig, deps: ConnectDeps) => Promise<BotSession>
@@ -20,7 +21,12 @@ export function connectTbot(dataDir: string, local: {policyMaxAgeMs?: number} = 
   return async (config, deps) => {
     const storage = openDestination(config.storage)
     await storage.init()
-    const connection = {storage, joinToken: () => requireJoinToken(config), credentialTtlMs: config.credentialTtlMs}
+    const joinMethod = config.onboarding.joinMethod
+    const readIdToken = idTokenReader(joinMethod)
+    const connection = {
+      storage, joinToken: () => requireJoinToken(config), credentialTtlMs: config.credentialTtlMs, joinMethod,
+      ...(readIdToken !== undefined ? {joinIdToken: readIdToken} : {}),
+    }
     const server = config.authServer ?? config.proxyServer
     if (server !== undefined) {
       const {connectRemoteBot} = await import('../backend/remote/bot.js')

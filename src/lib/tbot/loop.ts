@@ -8,12 +8,15 @@
 import {formatGoDuration} from '../duration.js'
 import {isSvidkitError} from '../errors.js'
 import type {Logger} from '../log.js'
+import {taskIteration, taskStarted, type TaskLabels} from '../metrics/tbot.js'
 import {jitteredBackoff, jitteredInterval, type BackoffPolicy} from './backoff.js'
 import type {Clock} from './clock.js'
 
 export interface LoopTask {
   /** What the task does, for log lines: `generate X509 SVID`. */
   readonly action: string
+  /** Its labels in /metrics and its name in /readyz (metrics/tbot.ts). */
+  readonly metric?: TaskLabels
   run(signal: AbortSignal): Promise<void>
 }
 
@@ -49,14 +52,18 @@ export class RenewalLoop {
    */
   async run(stop: AbortSignal, options: {readonly waitFirst?: boolean} = {}): Promise<void> {
     const {log, clock} = this.timing
+    const metric = this.task.metric ?? {service: 'internal', name: this.task.action.toLowerCase().replace(/[^a-z0-9]+/g, '-')}
+    taskStarted(metric, options.waitFirst === true)
     if (options.waitFirst === true) await this.wait(this.successDelay(), stop)
     while (!stop.aborted) {
       const reason = this.pendingTrigger
       this.pendingTrigger = undefined
       if (reason !== undefined) log.info(`Running early to ${this.task.action}`, {reason})
       let delay: number
+      const iterationDone = taskIteration(metric, this.failures)
       try {
         await this.task.run(stop)
+        iterationDone()
         this.failures = 0
         delay = this.successDelay()
         log.debug(`Next attempt to ${this.task.action} scheduled`, {
@@ -65,6 +72,7 @@ export class RenewalLoop {
         })
       } catch (err) {
         if (stop.aborted) break
+        iterationDone(err)
         this.failures++
         delay = jitteredBackoff(this.timing.backoff, this.failures, this.timing.random)
         const fields = {error: err, attempt: this.failures, retry_in: formatGoDuration(delay)}

@@ -16,6 +16,7 @@ import type {Logger} from '../log.js'
 import {JWT_OUTPUT_TYPE, type JwtOutputConfig, type OutputServiceConfig, type X509OutputConfig} from './config/types.js'
 import {JWT_SVID, openDestination, SVID_BUNDLE_PEM, SVID_KEY_PEM, SVID_PEM, type Destination} from './destination.js'
 import type {BotSession, CredentialMeta, TrustBundle} from '../issuance/contract.js'
+import {svidsIssued} from '../metrics/tbot.js'
 
 export interface GenerationResult {
   readonly spiffeId: string
@@ -65,6 +66,7 @@ class X509OutputService implements OutputService {
       ttlMs: this.config.credentialTtlMs,
       signal,
     })
+    svidsIssued('x509', svids)
     const svid = exactlyOne(svids, 'X509')
     const leafPem = derToPem(svid.certificateDer, 'CERTIFICATE')
     checkKeyMatches(leafPem, key.publicKeyDer)
@@ -100,6 +102,7 @@ class JwtOutputService implements OutputService {
       ttlMs: this.config.credentialTtlMs,
       signal,
     })
+    svidsIssued('jwt', svids)
     const svid = exactlyOne(svids, 'JWT')
     await this.destination.write([{name: JWT_SVID, data: svid.jwt}])
     this.log.info('Generated JWT SVID', {

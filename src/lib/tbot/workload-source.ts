@@ -28,6 +28,7 @@ import type {Clock} from './clock.js'
 import type {WorkloadIdentitySelector} from './config/types.js'
 import type {BotSession, CredentialMeta, TrustBundle, TrustDomainAuthorities} from '../issuance/contract.js'
 import {RenewalLoop} from './loop.js'
+import {svidsIssued} from '../metrics/tbot.js'
 import {generateP256Key} from './services.js'
 import {SvidCache, type Issued} from './workload-cache.js'
 
@@ -135,6 +136,7 @@ export class SessionWorkloadSource implements WorkloadIdentitySource {
       ttlMs: this.options.credentialTtlMs,
       ...(workloadAttrs !== undefined ? {workloadAttrs} : {}),
     })
+    svidsIssued('x509', credentials)
     this.options.log.info('Issued X509 SVIDs for a workload', {
       spiffe_ids: credentials.map((c) => c.spiffeId),
       pid: workloadAttrs?.unix?.pid,
@@ -156,6 +158,7 @@ export class SessionWorkloadSource implements WorkloadIdentitySource {
       ttlMs: this.options.credentialTtlMs,
       ...(caller.workload !== undefined ? {workloadAttrs: caller.workload} : {}),
     })
+    svidsIssued('jwt', credentials)
     const value = credentials.map((c) => ({spiffeId: SpiffeId.parse(c.spiffeId), token: c.jwt, hint: c.hint}))
     return {value, ttlMs: shortestTtl(credentials)}
   }

@@ -11,7 +11,16 @@ export interface JoinRequest {
   readonly token: string
   readonly publicKeyDer: Uint8Array
   readonly ttlMs: number
+  /** Absent means `token` (older bots). */
+  readonly joinMethod?: string
+  /** The platform credential of a delegated join method (a JWT). */
+  readonly idToken?: string
 }
+
+/** The join methods a request may name (resources/token.ts DELEGATED_JOIN_METHODS and `token`). */
+const JOIN_METHODS = ['token', 'kubernetes', 'github', 'gitlab']
+/** A platform JWT is a few KiB; the server's body limit bounds it anyway. */
+const MAX_ID_TOKEN_LENGTH = 64 * 1024
 
 export interface RenewRequest {
   readonly publicKeyDer: Uint8Array
@@ -32,7 +41,10 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
 const MAX_TOKEN_LENGTH = 1024
 
 export function encodeJoinRequest(r: JoinRequest): JsonRecord {
-  return {token: r.token, public_key: b64(r.publicKeyDer), ttl_ms: r.ttlMs}
+  return {
+    token: r.token, public_key: b64(r.publicKeyDer), ttl_ms: r.ttlMs,
+    ...(r.joinMethod !== undefined ? {join_method: r.joinMethod} : {}), ...(r.idToken !== undefined ? {id_token: r.idToken} : {}),
+  }
 }
 
 function positiveTtl(r: FieldReader): number {
@@ -41,10 +53,17 @@ function positiveTtl(r: FieldReader): number {
 }
 
 export function parseJoinRequest(body: unknown): JoinRequest {
-  const r = readBody(body, 'request body', ['token', 'public_key', 'ttl_ms'])
+  const r = readBody(body, 'request body', ['token', 'public_key', 'ttl_ms', 'join_method', 'id_token'])
   const token = r.required.string('token')
   if (token === '' || token.length > MAX_TOKEN_LENGTH) fail(r.at('token'), 'must be a join token')
-  return {token, publicKeyDer: readBytes(r, 'public_key'), ttlMs: positiveTtl(r)}
+  const joinMethod = r.string('join_method')
+  if (joinMethod !== undefined && !JOIN_METHODS.includes(joinMethod)) fail(r.at('join_method'), `join method ${JSON.stringify(joinMethod)} is not supported`)
+  const idToken = r.string('id_token')
+  if (idToken !== undefined && idToken.length > MAX_ID_TOKEN_LENGTH) fail(r.at('id_token'), 'is too long')
+  return {
+    token, publicKeyDer: readBytes(r, 'public_key'), ttlMs: positiveTtl(r),
+    ...(joinMethod !== undefined ? {joinMethod} : {}), ...(idToken !== undefined ? {idToken} : {}),
+  }
 }
 
 export function encodeRenewRequest(r: RenewRequest): JsonRecord {

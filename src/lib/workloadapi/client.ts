@@ -189,13 +189,31 @@ export class WorkloadApiClient {
    * linear backoff; stops for good on InvalidArgument or Canceled (onError sees every failure).
    */
   watchX509Context(onUpdate: (context: X509Context) => void, onError: (err: Error) => void = () => {}): Watch {
+    return this.watchStream(() => this.raw.FetchX509SVID({}, this.metadata(), {}), parseX509Context, onUpdate, onError)
+  }
+
+  /** FetchX509Bundles as a watch (every trust domain's X.509 authorities, federated ones included). */
+  watchX509Bundles(onUpdate: (bundles: ReadonlyMap<string, X509Bundle>) => void, onError: (err: Error) => void = () => {}): Watch {
+    return this.watchStream(() => this.raw.FetchX509Bundles({}, this.metadata(), {}), parseX509Bundles, onUpdate, onError)
+  }
+
+  /** FetchJWTBundles as a watch. */
+  watchJwtBundles(onUpdate: (bundles: ReadonlyMap<string, JwtBundle>) => void, onError: (err: Error) => void = () => {}): Watch {
+    return this.watchStream(() => this.raw.FetchJWTBundles({}, this.metadata(), {}), parseJwtBundles, onUpdate, onError)
+  }
+
+  /** One server stream kept open: every message parsed and handed on, reconnecting with the backoff. */
+  private watchStream<Res, T>(
+    open: () => Grpc.ClientReadableStream<Res>, parse: (message: Res) => T,
+    onUpdate: (value: T) => void, onError: (err: Error) => void,
+  ): Watch {
     const backoff = new LinearBackoff(this.options.backoff?.initialMs, this.options.backoff?.maxMs)
     let stopped = false
-    let call: Grpc.ClientReadableStream<X509SvidResponse> | undefined
+    let call: Grpc.ClientReadableStream<Res> | undefined
     let timer: NodeJS.Timeout | undefined
     const connect = (): void => {
       if (stopped) return
-      const current = this.raw.FetchX509SVID({}, this.metadata(), {})
+      const current = open()
       call = current
       let failed = false
       const retry = (err: Error): void => {
@@ -205,10 +223,10 @@ export class WorkloadApiClient {
         if (isFatalWatchError(err)) return
         timer = setTimeout(connect, backoff.next())
       }
-      current.on('data', (message: X509SvidResponse) => {
+      current.on('data', (message: Res) => {
         backoff.reset()
         try {
-          onUpdate(parseX509Context(message))
+          onUpdate(parse(message))
         } catch (err) {
           onError(err as Error)
         }

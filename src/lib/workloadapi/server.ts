@@ -31,6 +31,9 @@ import type {WorkloadCaller, WorkloadIdentitySource} from './source.js'
 import {CallerRateLimiter} from './rate-limit.js'
 import {GrpcStatus, grpcStatusOf} from './status.js'
 import {StreamHub, type StreamKind} from './streams.js'
+import {workloadApiCall} from '../metrics/tbot.js'
+import {loadSds} from './sds/proto.js'
+import {sdsImplementation, type SdsHost} from './sds/service.js'
 
 export interface WorkloadApiServerOptions {
   /** `unix:///path/workload.sock` or `tcp://IP:PORT` (no attestation over TCP). */
@@ -95,7 +98,7 @@ export class WorkloadApiServer {
   static async start(options: WorkloadApiServerOptions): Promise<RunningWorkloadApiServer> {
     const address = parseWorkloadAddress(options.listen)
     const limits = resolveLimits(options.limits)
-    const {grpc, service} = await loadWorkloadApi()
+    const [{grpc, service}, sds] = await Promise.all([loadWorkloadApi(), loadSds()])
     const unix = address.network === 'unix'
     const attestor = unix ? new UnixAttestor({
       binaryHashMaxSizeBytes: options.attestors?.unix?.binaryHashMaxSizeBytes,
@@ -109,6 +112,7 @@ export class WorkloadApiServer {
     const identifier = new CallerIdentifier(attestor, unix ? loadPeerCredReader() : undefined, options.log ?? discardLogger)
     const server = new WorkloadApiServer(options, limits, address, grpc, grpcServer, identifier)
     grpcServer.addService(service, server.implementation())
+    grpcServer.addService(sds.service, sdsImplementation(server.sdsHost()))
     return server.listen()
   }
 
@@ -170,6 +174,26 @@ export class WorkloadApiServer {
     this.connections.get(call.getPeer())?.verify()
   }
 
+  /** Envoy SDS on the same socket (sds/service.ts): the Workload API's checks without its header, rated as FetchX509SVID. */
+  private sdsHost(): SdsHost {
+    return {
+      source: this.options.source, log: this.log,
+      admit: (call) => {
+        const connection = this.connections.get(call.getPeer())
+        this.rateLimiter.take('FetchX509SVID', connection?.callerKey ?? 'unknown')
+        connection?.verify()
+      },
+      callerOf: (call) => this.callerOf(call),
+      verifyCaller: (call) => this.verifyCaller(call),
+      callStarted: (call) => this.connections.callStarted(call.getPeer()),
+      statusFor: (method, err) => this.statusFor(method, err),
+      track: (call, close) => {
+        this.openStreams.set(call as unknown as ServerStream, close)
+        return () => this.openStreams.delete(call as unknown as ServerStream)
+      },
+    }
+  }
+
   private implementation(): Grpc.UntypedServiceImplementation {
     const source = this.options.source
     return {
@@ -196,7 +220,7 @@ export class WorkloadApiServer {
         this.verifyCaller(call)
         return reply
       }
-      run().finally(ended).then((reply) => callback(null, reply), (err: unknown) => callback(this.statusFor(method, err)))
+      run().finally(ended).then((reply) => (workloadApiCall(method, 0), callback(null, reply)), (err: unknown) => callback(this.statusFor(method, err)))
     }
   }
 
@@ -230,6 +254,7 @@ export class WorkloadApiServer {
           },
         })
         this.openStreams.set(call, detach)
+        workloadApiCall(method, 0)
         call.once('cancelled', () => {
           detach()
           this.openStreams.delete(call)
@@ -255,6 +280,7 @@ export class WorkloadApiServer {
 
   private statusFor(method: string, err: unknown): Grpc.ServiceError {
     const status = grpcStatusOf(err)
+    workloadApiCall(method, status.code, status.details === NOT_ENTITLED)
     if (status.code === GrpcStatus.INTERNAL) this.log.error('Workload API request failed', {method, error: err as Error})
     else if (status.details === NOT_ENTITLED) this.log.warn('Workload did not pass attestation for any SVIDs', {method})
     else this.log.debug('Workload API request refused', {method, code: status.code, details: status.details})

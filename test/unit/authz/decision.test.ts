@@ -107,8 +107,8 @@ describe('decideIssuance', () => {
       'workload identity failed evaluation: templating spec.spiffe.x509.dns_sans[1] resulted in an invalid DNS name "bot-robot.Example.com"'],
     ['DNS SAN template error', wi('t', {spiffe: {x509: {dns_sans: ['{{user.traits.groups}}']}}}),
       'workload identity failed evaluation: templating spec.spiffe.x509.dns_sans[0]: evaluating expression: user.traits.groups: getting value from dynamic map: trait `groups` has multiple values (a, b), only single-value traits may be used in a template'],
-    ['subject field', wi('t', {spiffe: {x509: {subject_template: {organizational_unit: '{{workload.unix.uid}}'}}}}),
-      'workload identity failed evaluation: templating spec.spiffe.x509.subject_template.organizational_unit: expression did not evaluate to a string: workload.unix.uid'],
+    ['subject field', wi('t', {spiffe: {x509: {subject_template: {organizational_unit: '{{user.labels.nope}}'}}}}),
+      'workload identity failed evaluation: templating spec.spiffe.x509.subject_template.organizational_unit: evaluating expression: user.labels.nope: getting value from dynamic map: no value for key: "nope"'],
     ['extra claims', wi('t', {spiffe: {jwt: {extra_claims: {a: {b: '{{user.labels.nope}}'}}}}}),
       'workload identity failed evaluation: templating spec.spiffe.jwt.extra_claims: templating claim: a.b: evaluating expression: user.labels.nope: getting value from dynamic map: no value for key: "nope"'],
   ]

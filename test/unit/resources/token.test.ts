@@ -20,6 +20,18 @@ function errorFor(value: unknown): InputError {
   return assert.fail('expected an InputError')
 }
 
+describe('token: the delegated join methods', () => {
+  it('keeps each section with Teleport defaults (gitlab.com, in_cluster)', () => {
+    const gl = parse(token({roles: ['Bot'], bot_name: 'ci', join_method: 'gitlab', gitlab: {allow: [{project_path: 'grp/*', ref_protected: true}]}}))
+    assert.deepEqual(gl.spec.gitlab, {domain: 'gitlab.com', allow: [{project_path: 'grp/*', ref_protected: true}]})
+    const k = parse(token({roles: ['Bot'], bot_name: 'ci', join_method: 'kubernetes', kubernetes: {allow: [{service_account: 'ns:sa'}]}}))
+    assert.deepEqual(k.spec.kubernetes, {type: 'in_cluster', allow: [{service_account: 'ns:sa'}]})
+    const gh = parse(token({roles: ['Bot'], bot_name: 'ci', join_method: 'github', github: {allow: [{repository: 'org/app', ref: 'refs/heads/main'}]}}))
+    assert.equal(gh.spec.join_method, 'github')
+    assert.deepEqual(gh.spec.github, {allow: [{repository: 'org/app', ref: 'refs/heads/main'}]})
+  })
+})
+
 describe('token: invalid documents (Teleport messages)', () => {
   const cases: Array<[string, unknown, string, string | undefined]> = [
     ['version v1', token({}, {version: 'v1'}), 'only "v2" is supported', 'version'],
@@ -37,8 +49,26 @@ describe('token: invalid documents (Teleport messages)', () => {
     ['bot_name with a slash', token({roles: ['Bot'], bot_name: 'a/b'}), 'must not contain "/"', 'spec.bot_name'],
     ['bot_name a number', token({roles: ['Bot'], bot_name: 7}), 'must be a string, got a number', 'spec.bot_name'],
     ['join method iam', token({roles: ['Bot'], bot_name: 'ci', join_method: 'iam'}), 'join method "iam" is not supported', 'spec.join_method'],
-    ['join method with its own section', token({roles: ['Bot'], bot_name: 'ci', join_method: 'github', github: {allow: [{repository: 'a/b'}]}}),
-      'join method "github" is not supported', 'spec.join_method'],
+    ['join method with its own section', token({roles: ['Bot'], bot_name: 'ci', join_method: 'circleci', circleci: {allow: [{project_id: 'p'}]}}),
+      'join method "circleci" is not supported', 'spec.join_method'],
+    ['kubernetes without its section', token({roles: ['Bot'], bot_name: 'ci', join_method: 'kubernetes'}),
+      'the "kubernetes" join method requires the "kubernetes" section', 'spec.kubernetes'],
+    ['kubernetes without allow rules', token({roles: ['Bot'], bot_name: 'ci', join_method: 'kubernetes', kubernetes: {type: 'static_jwks'}}),
+      'allow: at least one rule must be set', 'spec.kubernetes.allow'],
+    ['kubernetes service account not namespace:name', token({roles: ['Bot'], bot_name: 'ci', join_method: 'kubernetes', kubernetes: {allow: [{service_account: 'x'}]}}),
+      'allow[0].service_account: name of service account should be in format "namespace:service_account", got "x" instead', 'spec.kubernetes.allow[0]'],
+    ['kubernetes static_jwks without jwks', token({roles: ['Bot'], bot_name: 'ci', join_method: 'kubernetes', kubernetes: {type: 'static_jwks', allow: [{service_account: 'a:b'}]}}),
+      'static_jwks: must be set when type is "static_jwks"', 'spec.kubernetes.static_jwks'],
+    ['kubernetes unknown type', token({roles: ['Bot'], bot_name: 'ci', join_method: 'kubernetes', kubernetes: {type: 'magic', allow: [{service_account: 'a:b'}]}}),
+      'type: must be one of (in_cluster, static_jwks, oidc), got "magic"', 'spec.kubernetes.type'],
+    ['github rule without repository, owner or sub', token({roles: ['Bot'], bot_name: 'ci', join_method: 'github', github: {allow: [{ref: 'refs/heads/main'}]}}),
+      'allow rule for "github" must include at least one of "repository", "repository_owner" or "sub"', 'spec.github.allow[0]'],
+    ['github host with a scheme', token({roles: ['Bot'], bot_name: 'ci', join_method: 'github', github: {enterprise_server_host: 'https://ghe', allow: [{repository: 'a/b'}]}}),
+      "'spec.github.enterprise_server_host' should not contain the scheme or path", 'spec.github.enterprise_server_host'],
+    ['gitlab rule too broad', token({roles: ['Bot'], bot_name: 'ci', join_method: 'gitlab', gitlab: {allow: [{ref: 'main'}]}}),
+      "the \"gitlab\" join method requires allow rules with at least one of ['sub', 'project_path', 'namespace_path', 'ci_config_ref_uri'] to ensure security.", 'spec.gitlab.allow[0]'],
+    ['a section for another method', token({roles: ['Bot'], bot_name: 'ci', join_method: 'gitlab', github: {allow: [{repository: 'a/b'}]}}),
+      'unknown field "github"', 'spec'],
     ['join method a list', token({roles: ['Bot'], bot_name: 'ci', join_method: ['token']}), 'must be a string, got a list', 'spec.join_method'],
     ['allow rules with the token method', token({roles: ['Bot'], bot_name: 'ci', join_method: 'token', allow: [{aws_account: '1'}]}),
       'allow rules are not compatible with the "token" join method', 'spec.allow'],

@@ -112,7 +112,7 @@ describe('shared start flags', () => {
   it('rejects bad values with the flag named', async () => {
     await fails({flags: {...SHARED, certificateTtl: 'soon'}}, '--certificate-ttl: invalid duration "soon"')
     await fails({flags: {...SHARED, storage: 'memory://x'}}, '--storage: memory-backed data storage should not have host or path specified')
-    await fails({flags: {...SHARED, joinMethod: 'kubernetes'}}, 'command line: onboarding.join_method: join method "kubernetes" is not supported by svidkit; supported: token')
+    await fails({flags: {...SHARED, joinMethod: 'azure'}}, 'command line: onboarding.join_method: join method "azure" is not supported by svidkit; supported: token, kubernetes, github, gitlab')
     await fails({flags: {...SHARED, insecure: true, caPin: [`sha256:${'00'.repeat(32)}`]}}, 'command line: onboarding.ca_pins: the option ca-pin is mutually exclusive with --insecure')
     await fails({flags: {...SHARED, certificateTtl: '10m'}}, 'command line: renewal_interval: 20m0s must be shorter than credential_ttl (10m0s); increase the credential TTL or decrease the renewal interval')
   })

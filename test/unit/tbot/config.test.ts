@@ -105,8 +105,8 @@ services:
     assert.equal(out.includeFederatedTrustBundles, false)
   })
 
-  it("rejects the overview's own full config clearly: its join method is kubernetes", async () => {
-    await rejects(`version: v2
+  it("accepts the overview's own full config: its join method is kubernetes", async () => {
+    const c = await parse(`version: v2
 proxy_server: example.teleport.sh:443
 onboarding:
   join_method: kubernetes
@@ -118,7 +118,9 @@ services:
     listen: unix:///opt/machine-id/workload.sock
     selector:
       name: payments-processor
-`, 'tbot.yaml: onboarding.join_method: join method "kubernetes" is not supported by svidkit; supported: token')
+`)
+    assert.equal(c.onboarding.joinMethod, 'kubernetes')
+    assert.equal(c.onboarding.token, 'my-bot-token')
   })
 
   it('merges services then outputs, names them as Teleport does, keeps user names', async () => {
@@ -260,7 +262,7 @@ describe('tbot config v2: bad configs name the file and the field', () => {
     ['not a mapping', '- a\n- b\n', 'tbot.yaml: must be a mapping, got a list'],
     ['proxy and auth', `${HEAD}auth_server: a:3025\n`, 'tbot.yaml: cannot use both auth_server and proxy_server'],
     ['unknown join method', HEAD.replace('join_method: token', 'join_method: bogus'), 'tbot.yaml: onboarding.join_method: unrecognized join method: "bogus"'],
-    ['unsupported join method', HEAD.replace('join_method: token', 'join_method: github'), 'tbot.yaml: onboarding.join_method: join method "github" is not supported by svidkit; supported: token'],
+    ['unsupported join method', HEAD.replace('join_method: token', 'join_method: iam'), 'tbot.yaml: onboarding.join_method: join method "iam" is not supported by svidkit; supported: token, kubernetes, github, gitlab'],
     ['unknown top-level field', `${HEAD}colour: blue\n`, 'tbot.yaml: unknown field "colour"'],
     ['v1 spelling of the TTL', `${HEAD}certificate_ttl: 1h\n`, 'tbot.yaml: unknown field "certificate_ttl" (did you mean credential_ttl?)'],
     ['two unknown fields', `${HEAD}a: 1\nb: 2\n`, 'tbot.yaml: unknown fields "a", "b"'],

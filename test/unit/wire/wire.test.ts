@@ -120,7 +120,7 @@ describe('admin requests', () => {
       {name: 'b', roles: ['r'], logins: [], tokenTtlMs: 60_000})
     assert.deepEqual(parseUpdateBot('b', encodeUpdateBot({name: 'b', setRoles: [], addLogins: ['root']})), {name: 'b', setRoles: [], addLogins: ['root']})
     assert.deepEqual(parseUpdateBot('b', undefined), {name: 'b'})
-    const status = {clusterName: 'td', version: '1.0.0', caPins: ['sha256:00'], counts: {workload_identity: 1, role: 2, bot: 3, token: 4}}
+    const status = {clusterName: 'td', version: '1.0.0', caPins: ['sha256:00'], counts: {workload_identity: 1, role: 2, bot: 3, token: 4, spiffe_federation: 0}}
     assert.deepEqual(parseStatus(JSON.parse(JSON.stringify(encodeStatus(status)))), status)
   })
 

@@ -5,8 +5,11 @@
 import type {ResourceStore} from '../../storage/resource-store.js'
 import {RESOURCE_KINDS, type Resource, type ResourceKind, type ResourceOf} from '../../resources/types.js'
 import type {ClusterInfo, DataDirPaths} from './data-dir.js'
-import {type BackendStores, type Readiness, fileStores} from './stores.js'
+import {type BackendStores, CA_CHANGE, type Readiness, fileStores} from './stores.js'
 import type {CaMaterial} from '../../ca/ca-material.js'
+import {CaCache} from '../../ca/ca-cache.js'
+import type {CaStateStore} from '../../storage/ca-state-store.js'
+import {caPinsOf, loadCa} from './ca-files.js'
 import {createResources, deleteResource, getResource} from './resources.js'
 import {addBot, deleteBot, updateBot} from './bots.js'
 import {TOKEN_TTL_DEFAULT_MS, makeBotToken, newTokenValue} from './tokens.js'
@@ -28,14 +31,20 @@ export interface LocalBackendOptions {
   readonly version?: string
   /** How long a policy snapshot serves issuance before it is read again (PolicyCache's default when absent). */
   readonly policyMaxAgeMs?: number
+  /** Where the CA state document lives (default: the data directory's ca/state.json). */
+  readonly caStateStore?: CaStateStore
+  /** How long the CA read for issuance serves before its revision is checked again (CaCache's default when absent). */
+  readonly caMaxAgeMs?: number
 }
 
-export type LocalBackendOverOptions = Pick<LocalBackendOptions, 'publicAddr' | 'now' | 'version' | 'policyMaxAgeMs'>
+export type LocalBackendOverOptions = Pick<LocalBackendOptions, 'publicAddr' | 'now' | 'version' | 'policyMaxAgeMs' | 'caMaxAgeMs'>
 
 export class LocalBackend implements AdminApi {
   private authorityPromise?: Promise<Authority>
   /** Issuance reads policy from here; this process's writes invalidate it at once. */
   readonly policy: PolicyCache
+  /** Issuance and the trust publishers read the CA from here; a rotation in this process invalidates it at once. */
+  readonly ca: CaCache
 
   readonly info: ClusterInfo
   readonly store: ResourceStore
@@ -50,13 +59,19 @@ export class LocalBackend implements AdminApi {
     this.now = options.now ?? (() => new Date())
     this.version = options.version ?? ''
     this.policy = new PolicyCache(stores.resources, options.policyMaxAgeMs ?? stores.policyMaxAgeMs)
-    // Another replica's write (change feed): read policy again on the next issuance.
-    stores.onChange(() => this.policy.invalidate())
+    this.ca = new CaCache(stores.caState, stores.caStateName, options.caMaxAgeMs)
+    // Another replica's write (change feed): read policy, or the CA after a rotation, again at once.
+    stores.onChange((what) => {
+      this.policy.invalidate()
+      if (what === undefined || what.has(CA_CHANGE)) this.ca.invalidate()
+    })
   }
 
   static async open(options: LocalBackendOptions): Promise<LocalBackend> {
     const now = options.now ?? (() => new Date())
-    const stores = await fileStores(options.dataDir, {create: options.create ?? true, clusterName: options.clusterName, publicAddr: options.publicAddr, now})
+    const stores = await fileStores(options.dataDir, {
+      create: options.create ?? true, clusterName: options.clusterName, publicAddr: options.publicAddr, now, caStateStore: options.caStateStore,
+    })
     return new LocalBackend(stores, {...options, now})
   }
 
@@ -70,9 +85,9 @@ export class LocalBackend implements AdminApi {
     return this.stores.paths
   }
 
-  /** The cluster's CA material (cached; the change feed drops the cache when another replica writes it). */
+  /** The CA material to sign with now (through the CaCache; the change feed drops it when another replica writes it). */
   loadCa(): Promise<CaMaterial> {
-    return this.stores.loadCa()
+    return loadCa(this.paths, this.ca)
   }
 
   /** Whether the stores answer now; the reason in one line when not (for readiness probes). */
@@ -96,11 +111,12 @@ export class LocalBackend implements AdminApi {
   /** The Authority over this data directory (loads the CA keys on first use, not before). */
   authority(): Promise<Authority> {
     this.authorityPromise ??= (async () => {
-      const [{Authority}, {issuerUrl}, ca] = await Promise.all([
+      const [{Authority}, {issuerUrl}] = await Promise.all([
+        // The first load, so Authority.ca has material from the start.
         import('../../authority/authority.js'), import('../../oidc.js'), this.loadCa(),
       ])
       const issuer = issuerUrl(this.info.publicAddr ?? this.info.clusterName)
-      return new Authority({ca, policy: this.policy, audit: this.stores.openAudit(this.now), issuer, now: this.now})
+      return new Authority({ca: this.ca, policy: this.policy, audit: this.stores.openAudit(this.now), issuer, now: this.now})
     })()
     return this.authorityPromise
   }
@@ -117,13 +133,7 @@ export class LocalBackend implements AdminApi {
     const counts = Object.fromEntries(
       await Promise.all(RESOURCE_KINDS.map(async (k) => [k, (await this.store.list(k)).length] as const)),
     ) as Record<ResourceKind, number>
-    return {clusterName: this.clusterName, version: this.version, caPins: await this.caPins(), counts}
-  }
-
-  /** The pin `tctl status` prints: the TLS CA's, as Teleport's is (ca-files.ts). */
-  private async caPins(): Promise<string[]> {
-    const [ca, {caPin}] = await Promise.all([this.loadCa(), import('../../net/ca-pin.js')])
-    return [caPin(ca.botCa.certDer)]
+    return {clusterName: this.clusterName, version: this.version, caPins: await caPinsOf(await this.loadCa()), counts}
   }
 
   createResources(resources: readonly Resource[], options: {force: boolean}): Promise<CreateOutcome[]> {

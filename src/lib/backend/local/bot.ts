@@ -10,12 +10,14 @@ import type {Authority} from '../../authority/authority.js'
 import type {CaMaterial} from '../../ca/ca-material.js'
 import {IDENTITY_FILE, decodeIdentityFile, encodeIdentityFile, identityFromKey} from '../identity-file.js'
 import {joinBot, renewBot, verifyBotCertificate} from '../../authority/bot-identity.js'
+import type {BotJoinEvent} from '../../authority/audit-line.js'
 import type {Caller} from '../../authority/caller.js'
 import {trustBundle} from '../../authority/trust.js'
 import {SvidkitError} from '../../errors.js'
 import type {Logger} from '../../log.js'
-import type {BotSession, BotStorage, ConnectBot, IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, X509SvidCredential} from '../../issuance/contract.js'
+import type {BotConnection, BotSession, BotStorage, ConnectBot, IssueJwtRequest, IssueX509Request, JwtSvidCredential, TrustBundle, X509SvidCredential} from '../../issuance/contract.js'
 import {LocalBackend} from './backend.js'
+import {localTrustBundle} from '../../federation/local.js'
 
 interface StoredIdentity {
   readonly certDer: Buffer
@@ -45,7 +47,7 @@ class LocalBotSession implements BotSession {
     private readonly authority: Authority,
     private readonly storage: BotStorage,
     private identity: StoredIdentity,
-    private readonly ttlMs: number,
+    private readonly connection: BotConnection,
   ) {
     this.caller = verifyBotCertificate(authority.ca, identity.certDer, backend.clock())
     this.expiresAt = new Date(new X509Certificate(identity.certDer).validTo)
@@ -71,17 +73,28 @@ class LocalBotSession implements BotSession {
     })
   }
 
-  async trustBundle(): Promise<TrustBundle> {
-    return trustBundle(this.authority.ca)
+  /** Federated bundles included; with no server syncing them, this process syncs those that are due. */
+  async trustBundle(signal?: AbortSignal): Promise<TrustBundle> {
+    return localTrustBundle(this.backend, trustBundle(this.authority.ca), signal)
   }
 
-  async renew(): Promise<void> {
-    const key = generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey
-    const cert = await renewBot(this.authority.ca, this.backend.store, this.identity.certDer, key, this.ttlMs, this.backend.clock)
-    await saveIdentity(this.storage, {certDer: cert.certDer, key}, this.authority.ca)
-    this.identity = {certDer: cert.certDer, key}
+  /** The `token` method renews with its identity; the delegated methods join again (Teleport's tbot). */
+  async renew(signal?: AbortSignal): Promise<void> {
+    const rejoin = (this.connection.joinMethod ?? 'token') !== 'token'
+    const identity = rejoin
+      ? await joinLocally(this.backend, this.authority, this.connection, signal)
+      : await this.renewIdentity()
+    await saveIdentity(this.storage, identity, this.authority.ca)
+    const cert = {certDer: identity.certDer, expiresAt: new Date(new X509Certificate(identity.certDer).validTo)}
+    this.identity = identity
     this.caller = verifyBotCertificate(this.authority.ca, cert.certDer, this.backend.clock())
     this.expiresAt = cert.expiresAt
+  }
+
+  private async renewIdentity(): Promise<StoredIdentity> {
+    const key = generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey
+    const cert = await renewBot(this.authority.ca, this.backend.store, this.identity.certDer, key, this.connection.credentialTtlMs, this.backend.clock)
+    return {certDer: cert.certDer, key}
   }
 
   identityExpiresAt(): Date {
@@ -115,29 +128,38 @@ async function loadUsableIdentity(storage: BotStorage, authority: Authority, now
   }
 }
 
+/** Join through the Authority in-process, exactly as the server's join route does (server/bot-routes.ts). */
+async function joinLocally(backend: LocalBackend, authority: Authority, connection: BotConnection, signal?: AbortSignal): Promise<StoredIdentity> {
+  const method = connection.joinMethod ?? 'token'
+  const token = connection.joinToken()
+  try {
+    const idToken = method === 'token' ? undefined : await connection.joinIdToken?.(signal)
+    const key = generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey
+    const deps = {ca: authority.ca, store: backend.store, now: backend.clock, audit: (e: BotJoinEvent) => authority.recordBotJoin(e)}
+    const cert = await joinBot(deps, {method, token, ...(idToken !== undefined ? {idToken} : {})}, key, connection.credentialTtlMs)
+    return {certDer: cert.certDer, key}
+  } catch (err) {
+    if (err instanceof SvidkitError) throw new SvidkitError(err.code, `joining the cluster failed: ${err.message}`, {cause: err})
+    throw err
+  }
+}
+
 /** ConnectBot for the local backend over `dataDir` (which must already hold a cluster). */
 export function connectLocalBot(dataDir: string, options: {policyMaxAgeMs?: number} = {}): ConnectBot {
-  return async ({storage, joinToken, credentialTtlMs}, deps) => {
+  return async (connection, deps) => {
+    const {storage} = connection
     const backend = await LocalBackend.open({dataDir, create: false, ...options})
     const authority = await backend.authority()
-    let identity = await loadUsableIdentity(storage, authority, backend.clock(), deps.log)
+    const identity = await loadUsableIdentity(storage, authority, backend.clock(), deps.log)
     if (!identity) {
-      const token = joinToken()
-      const key = generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey
-      try {
-        const cert = await joinBot(authority.ca, backend.store, token, key, credentialTtlMs, backend.clock)
-        identity = {certDer: cert.certDer, key}
-      } catch (err) {
-        if (err instanceof SvidkitError) throw new SvidkitError(err.code, `joining the cluster failed: ${err.message}`, {cause: err})
-        throw err
-      }
-      await saveIdentity(storage, identity, authority.ca)
+      const joined = await joinLocally(backend, authority, connection, deps.signal)
+      await saveIdentity(storage, joined, authority.ca)
       deps.log.info('Joined the cluster', {cluster: backend.clusterName, storage: storage.description})
-      return new LocalBotSession(backend, authority, storage, identity, credentialTtlMs)
+      return new LocalBotSession(backend, authority, storage, joined, connection)
     }
     // A stored identity carries the roles the bot had when it was issued: renew it at once (as
     // Teleport's tbot does on start) so this run acts with the bot's roles as they are now.
-    const session = new LocalBotSession(backend, authority, storage, identity, credentialTtlMs)
+    const session = new LocalBotSession(backend, authority, storage, identity, connection)
     try {
       await session.renew()
     } catch (err) {

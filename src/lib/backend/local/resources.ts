@@ -7,6 +7,7 @@
 import {AlreadyExistsError, BadParameterError, NotFoundError} from '../../errors.js'
 import {newNameProblem} from '../../resources/metadata.js'
 import {newResourceProblem} from '../../resources/parse.js'
+import {withStoredStatus} from '../../resources/spiffe-federation.js'
 import type {Bot, Resource, ResourceKind, ResourceOf} from '../../resources/types.js'
 import type {ResourceStore, StoreTx} from '../../storage/resource-store.js'
 import type {CreateOutcome} from '../admin-api.js'
@@ -59,11 +60,13 @@ export async function createResources(
   resources.forEach(checkNewResource)
   return store.transact(async (tx) => {
     const existed = await checkConflicts(tx, resources, options.force)
-    return resources.map((r, i) => {
-      tx.put(prepare(r))
+    const outcomes: CreateOutcome[] = []
+    for (const [i, r] of resources.entries()) {
+      tx.put(r.kind === 'spiffe_federation' ? withStoredStatus(r, await tx.get(r.kind, r.metadata.name)) : prepare(r))
       const action = existed[i] && r.kind === 'role' ? 'updated' : 'created'
-      return {kind: r.kind, name: r.metadata.name, action}
-    })
+      outcomes.push({kind: r.kind, name: r.metadata.name, action})
+    }
+    return outcomes
   })
 }
 

@@ -4,10 +4,10 @@
  * (fileStores); PostgreSQL is for clusters with several replicas (storage/postgres/stores.ts).
  */
 import type {AuditSink} from '../../authority/audit.js'
-import type {CaMaterial} from '../../ca/ca-material.js'
+import type {CaStateStore} from '../../storage/ca-state-store.js'
 import {FileResourceStore} from '../../storage/file-store.js'
 import type {ResourceStore} from '../../storage/resource-store.js'
-import {loadCa, initCaMaterial} from './ca-files.js'
+import {fileCaStateStore, initCaMaterial} from './ca-files.js'
 import {type ClusterInfo, type DataDirPaths, openDataDir} from './data-dir.js'
 
 export interface Readiness {
@@ -16,7 +16,10 @@ export interface Readiness {
   readonly reason?: string
 }
 
-/** `undefined`: anything may have changed (the feed reconnected). */
+/** What a change feed names when the CA state document was written (a rotation on another replica). */
+export const CA_CHANGE = 'ca'
+
+/** `undefined`: anything may have changed (the feed reconnected); else resource kinds, or CA_CHANGE. */
 export type StoreChangeListener = (what: ReadonlySet<string> | undefined) => void
 
 export interface BackendStores {
@@ -29,7 +32,10 @@ export interface BackendStores {
   readonly paths: DataDirPaths
   /** How long the policy snapshot may serve before it is read again; a store with a change feed can afford long. */
   readonly policyMaxAgeMs?: number
-  loadCa(): Promise<CaMaterial>
+  /** The CA state document (ca/ca-state.ts), read through LocalBackend's CaCache. */
+  readonly caState: CaStateStore
+  /** Names the CA state store in messages. */
+  readonly caStateName: string
   openAudit(now: () => Date): AuditSink
   ready(): Promise<Readiness>
   /** Writes by other processes; stores without a feed never call it (the policy cache's age bounds staleness). */
@@ -42,6 +48,8 @@ export interface FileStoresOptions {
   readonly clusterName?: string
   readonly publicAddr?: string
   readonly now: () => Date
+  /** Another CA state store than the data directory's ca/state.json. */
+  readonly caStateStore?: CaStateStore
 }
 
 export async function fileStores(dataDir: string, o: FileStoresOptions): Promise<BackendStores> {
@@ -50,10 +58,16 @@ export async function fileStores(dataDir: string, o: FileStoresOptions): Promise
   return {
     resources: new FileResourceStore(paths.resources, paths.lock),
     info, paths,
-    loadCa: () => loadCa(paths),
+    ...caStateOf(paths, o.caStateStore),
     openAudit: () => new FileAuditLog(paths.auditLog),
     ready: async () => ({ok: true}),
     onChange: () => undefined,
     close: async () => undefined,
   }
+}
+
+function caStateOf(paths: DataDirPaths, given: CaStateStore | undefined): {caState: CaStateStore; caStateName: string} {
+  if (given !== undefined) return {caState: given, caStateName: 'the CA state store'}
+  const store = fileCaStateStore(paths)
+  return {caState: store, caStateName: store.path}
 }

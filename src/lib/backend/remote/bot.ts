@@ -61,10 +61,16 @@ class RemoteBotSession extends RemoteIssuer implements BotSession {
     this.expiresAt = new Date(new X509Certificate(identity.certPem).validTo)
   }
 
+  /** The `token` method renews over mutual TLS; the delegated methods join again (Teleport's tbot). */
   async renew(signal?: AbortSignal): Promise<void> {
-    const {key, spki} = newKey()
-    const body = await this.client.post(API.botRenew, encodeRenewRequest({publicKeyDer: spki, ttlMs: this.ctx.credentialTtlMs}), signal ? {signal} : {})
-    const identity = await keepIdentity(this.ctx, key, parseBotIdentity(body))
+    let identity: IdentityFile
+    if ((this.ctx.joinMethod ?? 'token') !== 'token') {
+      identity = await join(this.ctx, signal)
+    } else {
+      const {key, spki} = newKey()
+      const body = await this.client.post(API.botRenew, encodeRenewRequest({publicKeyDer: spki, ttlMs: this.ctx.credentialTtlMs}), signal ? {signal} : {})
+      identity = await keepIdentity(this.ctx, key, parseBotIdentity(body))
+    }
     const next = await clientFor(this.ctx, await sessionTrust(this.ctx.trust, identity.caPems), identity)
     const previous = this.client
     this.client = next
@@ -103,13 +109,19 @@ function wrapped(prefix: string, err: unknown, suffix = ''): unknown {
 /** With neither pins nor a CA file the system roots decide; a cluster-CA server then needs a pin. */
 const PIN_HINT = '; to trust a server with the cluster\'s own certificate, pass its CA pin with --ca-pin (onboarding.ca_pins), as "tctl status" prints it'
 
-async function join(ctx: SessionContext): Promise<IdentityFile> {
+async function join(ctx: SessionContext, signal?: AbortSignal): Promise<IdentityFile> {
   const token = ctx.joinToken()
+  const method = ctx.joinMethod ?? 'token'
   const trust = await joinTrust(ctx.trust)
   const client = await clientFor(ctx, trust)
   try {
+    const idToken = method === 'token' ? undefined : await ctx.joinIdToken?.(signal)
     const {key, spki} = newKey()
-    const body = await client.post(API.botJoin, encodeJoinRequest({token, publicKeyDer: spki, ttlMs: ctx.credentialTtlMs}))
+    const request = {
+      token, publicKeyDer: spki, ttlMs: ctx.credentialTtlMs,
+      ...(method !== 'token' ? {joinMethod: method} : {}), ...(idToken !== undefined ? {idToken} : {}),
+    }
+    const body = await client.post(API.botJoin, encodeJoinRequest(request), signal ? {signal} : {})
     return await keepIdentity(ctx, key, parseBotIdentity(body))
   } catch (err) {
     const systemRoots = trust.kind === 'ca' && ctx.trust.caPath === undefined
@@ -128,7 +140,7 @@ export function connectRemoteBot(server: RemoteServer, now: () => Date = () => n
     const ctx: SessionContext = {...connection, url, trust, log: deps.log}
     const stored = await loadUsableIdentity(storage, now(), deps.log)
     if (stored === undefined) {
-      const identity = await join(ctx)
+      const identity = await join(ctx, deps.signal)
       deps.log.info('Joined the cluster', {server: url, storage: storage.description})
       return new RemoteBotSession(await clientFor(ctx, await sessionTrust(trust, identity.caPems), identity), identity, ctx)
     }

@@ -6,9 +6,8 @@
 import {randomUUID} from 'node:crypto'
 import type pg from 'pg'
 import type {CaStateRecord, CaStateStore} from '../ca-state-store.js'
+import {CA_CHANGE} from '../../backend/local/stores.js'
 import {withRetry} from './connect.js'
-
-export const CA_CHANGE = 'ca'
 
 export class PostgresCaStateStore implements CaStateStore {
   constructor(private readonly pool: Pick<pg.Pool, 'query'>, private readonly channel: string) {}

@@ -8,7 +8,6 @@ import type pg from 'pg'
 import type {ClusterInfo} from '../../backend/local/data-dir.js'
 import {BadParameterError, NotFoundError} from '../../errors.js'
 import {TrustDomain} from '../../spiffe/id.js'
-import {encodeCaDocument} from './ca-document.js'
 
 /** "svidkit cluster": distinct from the schema's lock key. */
 const CLUSTER_LOCK_KEY = 0x73766b5f636c75n
@@ -46,9 +45,9 @@ export async function ensureCluster(pool: pg.Pool, o: EnsureClusterOptions): Pro
       await client.query('COMMIT')
       return checked(infoOf(raced), o.clusterName)
     }
-    const {createCaMaterial} = await import('../../ca/ca-material.js')
-    const ca = await createCaMaterial({clusterName, now: o.now})
-    await client.query('INSERT INTO svidkit_ca_state (id, data, revision) VALUES (1, $1, $2)', [encodeCaDocument(ca), randomUUID()])
+    const [{createCaMaterial}, {caStateFromMaterial, encodeCaState}] = await Promise.all([import('../../ca/ca-material.js'), import('../../ca/ca-state.js')])
+    const data = encodeCaState(caStateFromMaterial(await createCaMaterial({clusterName, now: o.now})))
+    await client.query('INSERT INTO svidkit_ca_state (id, data, revision) VALUES (1, $1, $2)', [data, randomUUID()])
     const row = await client.query<ClusterRow>(
       'INSERT INTO svidkit_cluster (id, cluster_name, created_at, public_addr) VALUES (1, $1, $2, $3) RETURNING cluster_name, created_at, public_addr',
       [clusterName, o.now(), o.publicAddr ?? null],

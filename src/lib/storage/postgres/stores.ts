@@ -8,11 +8,9 @@ import type pg from 'pg'
 import type {AuditSink} from '../../authority/audit.js'
 import type {BackendStores, Readiness, StoreChangeListener} from '../../backend/local/stores.js'
 import type {DataDirPaths} from '../../backend/local/data-dir.js'
-import type {CaMaterial} from '../../ca/ca-material.js'
 import {NotFoundError} from '../../errors.js'
 import {PostgresAuditLog} from './audit.js'
-import {decodeCaDocument} from './ca-document.js'
-import {CA_CHANGE, PostgresCaStateStore} from './ca-state-store.js'
+import {PostgresCaStateStore} from './ca-state-store.js'
 import {ChangeFeed} from './change-feed.js'
 import {ensureCluster} from './cluster.js'
 import {connectionError, describeTarget, openPool} from './connect.js'
@@ -71,19 +69,7 @@ export async function postgresStores(o: PostgresStoresOptions): Promise<BackendS
 }
 
 function assemble(o: PostgresStoresOptions, pool: pg.Pool, auditPool: pg.Pool | undefined, feed: ChangeFeed | undefined, info: BackendStores['info']): BackendStores {
-  const caState = new PostgresCaStateStore(pool, CHANGE_CHANNEL)
-  let ca: Promise<CaMaterial> | undefined
-  const loadCa = () => (ca ??= caState.read().then((record) => {
-    if (record === undefined) throw new NotFoundError('the PostgreSQL database holds no CA')
-    return decodeCaDocument(record.data)
-  }).catch((err: unknown) => {
-    ca = undefined
-    throw err
-  }))
-  // The CA cache drops its copy when any replica writes the CA state (a rotation).
-  feed?.onChange((what) => {
-    if (what === undefined || what.has(CA_CHANGE)) ca = undefined
-  })
+  const t = describeTarget(o.connString)
   const sweeper = setInterval(() => void sweepExpired(pool).catch(() => undefined), o.expiryIntervalMs ?? DEFAULT_EXPIRY_INTERVAL_MS)
   sweeper.unref()
   return {
@@ -91,7 +77,9 @@ function assemble(o: PostgresStoresOptions, pool: pg.Pool, auditPool: pg.Pool | 
     info,
     paths: o.paths,
     ...(feed ? {policyMaxAgeMs: POLICY_MAX_AGE_WITH_FEED_MS} : {}),
-    loadCa,
+    // LocalBackend's CaCache reads it, and drops its copy when the feed names "ca" (a rotation anywhere).
+    caState: new PostgresCaStateStore(pool, CHANGE_CHANNEL),
+    caStateName: `svidkit_ca_state in PostgreSQL at ${t.host}:${t.port}`,
     openAudit: (now) => {
       if (auditPool) return new PostgresAuditLog(auditPool, o.auditConnString!, now)
       if (o.fallbackAudit) return o.fallbackAudit(now)

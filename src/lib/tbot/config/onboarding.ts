@@ -1,7 +1,8 @@
 /**
  * tbot config v2's `onboarding:` section (lib/tbot/config/config.go OnboardingConfig): how the bot
- * joins. Only the `token` join method works here; Teleport's others are recognised by name so the
- * message says "not supported" rather than "unknown". The token may be an absolute file path, read
+ * joins. `token`, `kubernetes`, `github` and `gitlab` work here (the delegated ones read their
+ * platform credential at each join: tbot/join-credentials.ts); Teleport's others are recognised by
+ * name so the message says "not supported" rather than "unknown". The token may be an absolute file path, read
  * at load time and trimmed (Teleport's TryReadValueAsFile).
  */
 import {promises as fs} from 'node:fs'
@@ -17,6 +18,10 @@ const TELEPORT_JOIN_METHODS = new Set([
   'iam', 'kubernetes', 'oracle', 'spacelift', 'terraform_cloud', 'token', 'tpm',
 ])
 
+/** The join methods this program implements. */
+export const SUPPORTED_JOIN_METHODS = ['token', 'kubernetes', 'github', 'gitlab'] as const
+export type SupportedJoinMethod = (typeof SUPPORTED_JOIN_METHODS)[number]
+
 const CA_PIN = /^sha256:[0-9a-f]{64}$/i
 
 export type ReadTokenFile = (path: string) => Promise<string>
@@ -26,9 +31,9 @@ export async function parseOnboarding(
 ): Promise<OnboardingConfig> {
   const r = top.mapping('onboarding') ?? FieldReader.of({}, top.at('onboarding'))
   const joinMethod = nonBlank(r.text('join_method')) ?? 'token'
-  if (joinMethod !== 'token') {
+  if (!(SUPPORTED_JOIN_METHODS as readonly string[]).includes(joinMethod)) {
     const reason = TELEPORT_JOIN_METHODS.has(joinMethod)
-      ? `join method ${JSON.stringify(joinMethod)} is not supported by svidkit; supported: token`
+      ? `join method ${JSON.stringify(joinMethod)} is not supported by svidkit; supported: ${SUPPORTED_JOIN_METHODS.join(', ')}`
       : `unrecognized join method: ${JSON.stringify(joinMethod)}`
     fail(r.at('join_method'), reason)
   }
@@ -42,7 +47,7 @@ export async function parseOnboarding(
   if (caPins.length > 0 && caPath !== undefined) fail(r.place, 'the options ca-pin and ca-path are mutually exclusive')
   const token = await resolveToken(nonBlank(r.text('token')), readTokenFile)
   r.done()
-  return {joinMethod: 'token', ...token, caPins, ...(caPath !== undefined ? {caPath} : {})}
+  return {joinMethod: joinMethod as SupportedJoinMethod, ...token, caPins, ...(caPath !== undefined ? {caPath} : {})}
 }
 
 /**

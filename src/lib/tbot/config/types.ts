@@ -90,8 +90,8 @@ export type ServiceConfig = OutputServiceConfig | WorkloadApiConfig
 export type StorageConfig = DestinationConfig
 
 export interface OnboardingConfig {
-  readonly joinMethod: 'token'
-  /** The join token's value; when `token:` named an absolute path, that file's contents, trimmed. */
+  readonly joinMethod: 'token' | 'kubernetes' | 'github' | 'gitlab'
+  /** The join token's value (for the delegated methods, the token resource's name); when `token:` named an absolute path, that file's contents, trimmed. */
   readonly token?: string
   /** Set when the token came from a file. */
   readonly tokenFile?: string

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 import pg from 'pg'
+import {loadCaMaterial} from '../../../../src/lib/ca/ca-cache.js'
 import {makeBotToken, consumeBotToken} from '../../../../src/lib/backend/local/tokens.js'
 import {parseResourceValue} from '../../../../src/lib/resources/parse.js'
 import type {Resource} from '../../../../src/lib/resources/types.js'
@@ -43,7 +44,7 @@ describe('PostgreSQL stores', () => {
     assert.equal(a.info.clusterName, CLUSTER)
     assert.deepEqual(b.info, a.info)
     assert.deepEqual(c.info, a.info)
-    const [caA, caB] = await Promise.all([a.loadCa(), b.loadCa()])
+    const [caA, caB] = await Promise.all([loadCaMaterial(a.caState, a.caStateName), loadCaMaterial(b.caState, b.caStateName)])
     assert.equal(caA.spiffeCa.certPem, caB.spiffeCa.certPem)
     assert.equal(caA.trustDomain.name, CLUSTER)
   })
