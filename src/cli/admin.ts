@@ -14,6 +14,14 @@ export const dataDirFlag = Flags.string({
   env: DATA_DIR_ENV,
 })
 
+/**
+ * Teleport's `tctl -c/--config`: on a server host, work on the storage the server's config names
+ * (its data_dir, or its PostgreSQL database shared by the replicas).
+ */
+export const configFlag = Flags.string({
+  char: 'c', description: 'Path to the server\'s teleport.yaml: work on the storage it names (data_dir or PostgreSQL).',
+})
+
 export const AUTH_SERVER_ENV = 'TELEPORT_AUTH_SERVER'
 export const IDENTITY_FILE_ENV = 'TELEPORT_IDENTITY_FILE'
 
@@ -29,10 +37,11 @@ export const remoteFlags = {
   insecure: Flags.boolean({description: 'With --auth-server: do not verify the server certificate. Never use in production.', default: false}),
 }
 
-export const adminFlags = {'data-dir': dataDirFlag, ...remoteFlags}
+export const adminFlags = {'data-dir': dataDirFlag, config: configFlag, ...remoteFlags}
 
 export interface AdminFlags {
   readonly 'data-dir'?: string
+  readonly config?: string
   readonly 'auth-server'?: string
   readonly identity?: string
   readonly insecure?: boolean
@@ -50,8 +59,22 @@ export function refuseAuthServer(flags: AdminFlags, message: string): void {
 /** The local backend itself, for what only the cluster's own host can do (issue as admin, export keys' public parts). */
 export async function openLocal(flags: AdminFlags, version: string): Promise<import('../lib/backend/local/backend.js').LocalBackend> {
   refuseAuthServer(flags, 'this command needs the cluster\'s data directory and cannot run against --auth-server')
+  return openLocalBackend(flags, version, {create: true})
+}
+
+/** The data directory (--data-dir), or the storage of the server config given with -c/--config. */
+export async function openLocalBackend(
+  flags: Pick<AdminFlags, 'data-dir' | 'config'>, version: string, o: {create: boolean},
+): Promise<import('../lib/backend/local/backend.js').LocalBackend> {
+  if (flags.config !== undefined) {
+    if (flags['data-dir'] !== undefined) throw new UsageError('use either --config or --data-dir, not both')
+    const [{loadServerConfig}, {openConfiguredBackend}] = await Promise.all([
+      import('../lib/server/config.js'), import('../lib/backend/open-backend.js'),
+    ])
+    return openConfiguredBackend(await loadServerConfig(flags.config), {version, create: false, changeFeed: false})
+  }
   const {LocalBackend} = await import('../lib/backend/local/backend.js')
-  return LocalBackend.open({dataDir: resolveDataDir(flags['data-dir']), version})
+  return LocalBackend.open({dataDir: resolveDataDir(flags['data-dir']), version, create: o.create})
 }
 
 /**
@@ -70,9 +93,11 @@ export async function openIssuer(flags: AdminFlags, version: string): Promise<im
 
 /** The server named by --auth-server, or the local backend over the data directory (created on first use). */
 export async function openAdmin(flags: AdminFlags, version: string): Promise<OpenedAdmin> {
-  if (flags['auth-server'] !== undefined) return openRemote(flags['auth-server'], flags)
-  const {LocalBackend} = await import('../lib/backend/local/backend.js')
-  return LocalBackend.open({dataDir: resolveDataDir(flags['data-dir']), version})
+  if (flags['auth-server'] !== undefined) {
+    if (flags.config !== undefined) throw new UsageError('use either --config or --auth-server, not both')
+    return openRemote(flags['auth-server'], flags)
+  }
+  return openLocalBackend(flags, version, {create: true})
 }
 
 async function openRemote(authServer: string, flags: AdminFlags): Promise<OpenedAdmin> {
@@ -87,6 +112,7 @@ async function openRemote(authServer: string, flags: AdminFlags): Promise<Opened
 
 /** How `tbot start` reaches this cluster, for the hints `bots add` and `tokens add` print. */
 export async function startHint(flags: AdminFlags): Promise<string> {
+  if (flags.config !== undefined && flags['auth-server'] === undefined) return '--auth-server=<this cluster\'s public address> --ca-pin=<from "tctl status">'
   if (flags['auth-server'] === undefined || flags.identity === undefined) return `--data-dir=${resolveDataDir(flags['data-dir'])}`
   const [{readIdentityFile}, {serverUrl}, {caPin}] = await Promise.all([
     import('../lib/backend/identity-file.js'), import('../lib/net/server-url.js'), import('../lib/net/ca-pin.js'),

@@ -6,7 +6,9 @@ import {promises as fs} from 'node:fs'
 import {AlreadyExistsError} from '../lib/errors.js'
 
 export interface SignOptions {
-  readonly dataDir: string
+  readonly dataDir?: string
+  /** A server's teleport.yaml (tctl -c): sign with the CA in the storage it names. */
+  readonly config?: string
   readonly user: string
   readonly ttlMs: number
   readonly out: string
@@ -14,13 +16,14 @@ export interface SignOptions {
 }
 
 export async function signIdentityFile(o: SignOptions): Promise<{expiresAt: Date}> {
-  const [{LocalBackend}, {loadCa}, {signAdminIdentity}, {encodeIdentityFile}, {writeFileAtomic}] = await Promise.all([
-    import('../lib/backend/local/backend.js'), import('../lib/backend/local/ca-files.js'), import('../lib/backend/admin-identity.js'),
+  const [{openLocalBackend}, {signAdminIdentity}, {encodeIdentityFile}, {writeFileAtomic}] = await Promise.all([
+    import('./admin.js'), import('../lib/backend/admin-identity.js'),
     import('../lib/backend/identity-file.js'), import('../lib/storage/atomic.js'),
   ])
   if (!o.overwrite && (await exists(o.out))) throw new AlreadyExistsError(`${o.out} already exists; pass --overwrite to replace it`)
-  const backend = await LocalBackend.open({dataDir: o.dataDir, create: false})
-  const {identity, expiresAt} = signAdminIdentity(await loadCa(backend.paths, backend.ca), o.user, o.ttlMs, backend.clock)
+  const backend = await openLocalBackend({'data-dir': o.dataDir, config: o.config}, '', {create: false})
+  const ca = await backend.loadCa().finally(() => backend.close())
+  const {identity, expiresAt} = signAdminIdentity(ca, o.user, o.ttlMs, backend.clock)
   await writeFileAtomic(o.out, encodeIdentityFile(identity), {mode: 0o600})
   return {expiresAt}
 }

@@ -1,7 +1,7 @@
 /** Entry for the bin shims: one oclif root per binary (clis/<bin>/package.json, made by the build). */
 
-/** Global flags Teleport accepts before the command (`tctl --auth-server URL -i FILE status`). */
-const VALUE_FLAGS = new Set(['--auth-server', '--identity', '-i', '--data-dir'])
+/** Global flags Teleport accepts before the command (`tctl --auth-server URL -i FILE status`, `tctl -c teleport.yaml get all`). */
+const VALUE_FLAGS = new Set(['--auth-server', '--identity', '-i', '--data-dir', '-c', '--config'])
 const BOOLEAN_FLAGS = new Set(['--insecure', '--debug', '-d'])
 
 /**

@@ -4,8 +4,6 @@
  */
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {FileResourceStore} from '../../src/lib/storage/file-store.js'
-import {dataDirPaths} from '../../src/lib/backend/local/data-dir.js'
 import {parseResources} from '../../src/lib/resources/parse.js'
 import {validateExpression} from '../../src/lib/authz/expression/index.js'
 import type {Resource} from '../../src/lib/resources/types.js'
@@ -22,8 +20,7 @@ function docs(text: string): Resource[] {
 
 /** What is stored, read straight from the data directory (not through the backend under test). */
 async function stored(b: BackendUnderTest) {
-  const paths = dataDirPaths(b.dataDir)
-  return new FileResourceStore(paths.resources, paths.lock)
+  return b.rawStore()
 }
 
 for (const make of BACKENDS) {

@@ -11,9 +11,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {after, before, describe, it} from 'node:test'
 import {createLocalJWKSet, jwtVerify, decodeProtectedHeader} from 'jose'
 import {validateExpression} from '../../src/lib/authz/expression/index.js'
-import {dataDirPaths} from '../../src/lib/backend/local/data-dir.js'
 import {parseResources} from '../../src/lib/resources/parse.js'
-import {FileResourceStore} from '../../src/lib/storage/file-store.js'
 import type {BotSession} from '../../src/lib/issuance/contract.js'
 import {BACKENDS, CLUSTER, scratch, type BackendUnderTest} from './backends.js'
 
@@ -96,8 +94,7 @@ for (const make of BACKENDS) {
 
     it('joins once with the token, and issues an X.509-SVID for its own key', async () => {
       const {token, session} = await newBot('x509-bot', ['api-issuer'])
-      const paths = dataDirPaths(b.dataDir)
-      assert.equal(await new FileResourceStore(paths.resources, paths.lock).get('token', token), undefined)
+      assert.equal(await (await b.rawStore()).get('token', token), undefined)
       const key = p256()
       const [svid, ...rest] = await session.issueX509Svids({selector: {name: 'api'}, publicKeyDer: key.spki, ttlMs: 600_000})
       assert.equal(rest.length, 0)

@@ -36,11 +36,12 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-export function serverConfig(dataDir: string, port: number, clusterName: string, extra = ''): string {
+export function serverConfig(dataDir: string, port: number, clusterName: string, extra = '', teleportExtra = ''): string {
   return [
     'version: v3',
     'teleport:',
     `  data_dir: ${dataDir}`,
+    ...(teleportExtra ? [teleportExtra] : []),
     'auth_service:',
     '  enabled: yes',
     `  cluster_name: ${clusterName}`,
@@ -60,6 +61,8 @@ export interface TestServerOptions {
   readonly prepare?: (dir: string) => string | Promise<string>
   /** Extra environment for the server process (NODE_EXTRA_CA_CERTS, …). */
   readonly env?: Readonly<Record<string, string>>
+  /** `teleport.storage` as YAML lines indented for it (e.g. PostgreSQL); the data directory when absent. */
+  readonly storage?: string
 }
 
 /** Resolves once the server logs that it is ready (rejects if it exits first). */
@@ -68,7 +71,8 @@ export async function startTestServer(clusterName = 'example.teleport.sh', optio
   const dataDir = join(dir, 'data')
   const port = await freePort()
   const configFile = join(dir, 'teleport.yaml')
-  writeFileSync(configFile, serverConfig(dataDir, port, clusterName, options.prepare ? await options.prepare(dir) : ''))
+  const storage = options.storage === undefined ? '' : `  storage:\n${options.storage.split('\n').map((l) => '    ' + l).join('\n')}`
+  writeFileSync(configFile, serverConfig(dataDir, port, clusterName, options.prepare ? await options.prepare(dir) : '', storage))
   const child = spawn(process.execPath, [binPath('teleport'), 'start', '-c', configFile], {env: cliEnv(options.env), stdio: ['ignore', 'pipe', 'pipe']})
   let stderr = ''
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
@@ -81,7 +85,8 @@ export async function startTestServer(clusterName = 'example.teleport.sh', optio
     void exited.then((code) => reject(new Error(`the server exited (${code}) before it was ready:\n${stderr}`)))
   })
   const identityFile = join(dir, 'admin.pem')
-  await signIdentityFile({dataDir, user: 'admin', ttlMs: 3_600_000, out: identityFile, overwrite: false})
+  const where = options.storage === undefined ? {dataDir} : {config: configFile}
+  await signIdentityFile({...where, user: 'admin', ttlMs: 3_600_000, out: identityFile, overwrite: false})
   return {
     dir, dataDir, port, url: `https://127.0.0.1:${port}`, addr: `127.0.0.1:${port}`, caPin: ready, identityFile, child,
     stderr: () => stderr,

@@ -5,7 +5,14 @@
  *
  * ```yaml
  * version: v3
- * teleport: {data_dir: /var/lib/teleport, log: {output: stderr, severity: INFO, format: {output: text}}}
+ * teleport:
+ *   data_dir: /var/lib/teleport
+ *   log: {output: stderr, severity: INFO, format: {output: text}}
+ *   storage:                                       # default: the data directory (type: dir)
+ *     type: postgresql
+ *     conn_string: postgresql://teleport@db.example.com/teleport_backend?sslmode=verify-full
+ *     change_feed_conn_string: postgresql://...    # optional: LISTEN elsewhere (default conn_string)
+ *     audit_events_uri: ['postgresql://teleport@db.example.com/teleport_audit']  # optional (default: data_dir/audit.log)
  * auth_service: {enabled: yes, cluster_name: example.com}
  * proxy_service:
  *   enabled: yes
@@ -34,11 +41,23 @@ export interface KeyPairFiles {
   readonly certFile: string
 }
 
+/** Where the cluster's state lives: this host's data directory, or a PostgreSQL database shared by replicas. */
+export type StorageConfig =
+  | {readonly type: 'dir'}
+  | {
+    readonly type: 'postgresql'
+    readonly connString: string
+    readonly changeFeedConnString?: string
+    /** A postgresql:// audit_events_uri; audit records go to the data directory's audit.log without one. */
+    readonly auditEventsUri?: string
+  }
+
 export interface ServerConfig {
   /** The file it came from, for messages. */
   readonly file: string
   readonly version: 'v3'
   readonly dataDir: string
+  readonly storage: StorageConfig
   /** `teleport.diag_addr`: the diagnostics listener (server/diag.ts), off when absent. */
   readonly diagAddr?: string
   readonly log: {
@@ -76,12 +95,13 @@ export function parseServerConfig(text: string, file: string): ServerConfig {
     fail(root.at('version'), `${why}; only v3 is supported`)
   }
   rejectSshService(root)
-  const teleport = subsection(root, 'teleport', ['data_dir', 'log', 'diag_addr'])
+  const teleport = subsection(root, 'teleport', ['data_dir', 'log', 'diag_addr', 'storage'])
   const diagAddr = teleport?.nonEmptyString('diag_addr')
   return {
     file,
     version,
     dataDir: teleport?.nonEmptyString('data_dir') ?? DEFAULT_DATA_DIR,
+    storage: readStorage(teleport && subsection(teleport, 'storage', STORAGE_KEYS)),
     ...(diagAddr !== undefined ? {diagAddr} : {}),
     log: readLog(teleport && subsection(teleport, 'log', ['output', 'severity', 'format'])),
     auth: readAuth(subsection(root, 'auth_service', ['enabled', 'cluster_name'])),
@@ -114,6 +134,39 @@ function readLog(log: FieldReader | undefined): ServerConfig['log'] {
     severity: convert(log, 'severity', parseLogLevel) ?? 'info',
     format: convert(format, 'output', parseLogFormat) ?? 'text',
   }
+}
+
+/** Teleport's keys for its PostgreSQL backend (lib/backend/pgbk/pgbk.go Config; lib/config/fileconf.go StorageBackend). */
+const STORAGE_KEYS = ['type', 'conn_string', 'change_feed_conn_string', 'audit_events_uri']
+const POSTGRES_TYPES = ['postgresql', 'postgres'] // pgbk.Name and its alias pgbk.AltName
+
+function readStorage(storage: FieldReader | undefined): StorageConfig {
+  const type = storage?.nonEmptyString('type') ?? 'dir'
+  if (storage === undefined || type === 'dir') {
+    for (const key of STORAGE_KEYS.slice(1)) if (storage?.get(key) !== undefined) fail(storage.at(key), 'needs storage type "postgresql"')
+    return {type: 'dir'}
+  }
+  if (!POSTGRES_TYPES.includes(type)) fail(storage.at('type'), `unsupported storage type "${type}"; supported here: dir, postgresql`)
+  const audit = stringOrList(storage, 'audit_events_uri')
+  for (const uri of audit) if (!isPostgresUri(uri.text)) fail(uri.place, 'only a postgresql:// audit events URI is supported here')
+  if (audit.length > 1) fail(audit[1]!.place, 'one audit events URI is supported here')
+  const changeFeed = postgresUri(storage, 'change_feed_conn_string')
+  return {
+    type: 'postgresql',
+    connString: postgresUri(storage, 'conn_string') ?? fail(storage.at('conn_string'), 'is required for storage type "postgresql"'),
+    ...(changeFeed !== undefined ? {changeFeedConnString: changeFeed} : {}),
+    ...(audit[0] !== undefined ? {auditEventsUri: audit[0].text} : {}),
+  }
+}
+
+function isPostgresUri(text: string): boolean {
+  return /^postgres(ql)?:\/\//.test(text) && URL.canParse(text)
+}
+
+function postgresUri(fields: FieldReader, key: string): string | undefined {
+  const text = fields.nonEmptyString(key)
+  if (text !== undefined && !isPostgresUri(text)) fail(fields.at(key), 'must be a postgresql:// connection URI')
+  return text
 }
 
 function readAuth(auth: FieldReader | undefined): ServerConfig['auth'] {

@@ -6,7 +6,8 @@
 import {createServer as createNetServer} from 'node:net'
 import {hostname} from 'node:os'
 import type {Authority} from '../authority/authority.js'
-import {LocalBackend} from '../backend/local/backend.js'
+import type {LocalBackend} from '../backend/local/backend.js'
+import {openConfiguredBackend} from '../backend/open-backend.js'
 import {ConnectionProblemError, InputError} from '../errors.js'
 import type {Logger} from '../log.js'
 import {formatHostPort, type NetAddr} from '../net/addr.js'
@@ -107,7 +108,20 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
   const port = listen.port === 0 && config.proxy.publicAddrs.length === 0 ? await reservePort(listen.host) : listen.port
   const advertised = advertisedAddr(config, port)
   const publicAddr = formatHostPort(advertised)
-  const backend = await LocalBackend.open({dataDir: config.dataDir, clusterName: config.auth.clusterName, publicAddr, version: o.version, now})
+  const backend = await openConfiguredBackend(config, {publicAddr, version: o.version, now, create: true, changeFeed: true})
+  try {
+    return await serveOver(backend, config, o, {port, advertised, publicAddr, now})
+  } catch (err) {
+    await backend.close()
+    throw err
+  }
+}
+
+async function serveOver(
+  backend: LocalBackend, config: ServerConfig, o: StartServerOptions,
+  {port, advertised, publicAddr, now}: {port: number; advertised: NetAddr; publicAddr: string; now: () => Date},
+): Promise<RunningServer> {
+  const listen = config.proxy.webListenAddr
   const authority = await backend.authority()
   const issueTls = (pairs: ServerConfig['proxy']['httpsKeyPairs']) => serverTls(authority.ca, pairs, serverCertHosts(advertised.host, listen.host), now)
   const material = await issueTls(config.proxy.httpsKeyPairs)
@@ -123,7 +137,7 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
     throw new ConnectionProblemError(`cannot listen on ${formatHostPort({host: listen.host, port})}: ${(err as Error).message}`, {cause: err})
   }
   const renewal = scheduleCertRenewal(server, material.renewAt, () => issueTls([]), now, o.logger)
-  const diag = config.diagAddr !== undefined ? await startServerDiag(config.diagAddr, o.ready ?? dataDirReady(config.dataDir), o.logger) : undefined
+  const diag = config.diagAddr !== undefined ? await startServerDiag(config.diagAddr, o.ready ?? storageReady(config, backend), o.logger) : undefined
   const federation = startFederationSync(backend, o.logger, now)
   const stopAutoRotation = scheduleAutoRotation(() => backend.caRotationStatus(), (err) => o.logger.warn('Automatic CA rotation step failed', {error: (err as Error).message}))
   o.logger.info('Auth and proxy service is ready', {
@@ -137,9 +151,18 @@ export async function startServer(config: ServerConfig, o: StartServerOptions): 
       await federation.stop()
       stopAutoRotation()
       await server.close()
-      await authority.flush()
+      try {
+        await authority.flush()
+      } finally {
+        await backend.close()
+      }
     },
   }
+}
+
+/** /readyz: the shared database answers (and its change feed is connected), else the data directory is usable. */
+function storageReady(config: ServerConfig, backend: LocalBackend): ReadyCheck {
+  return config.storage.type === 'postgresql' ? () => backend.ready() : dataDirReady(config.dataDir)
 }
 
 function safeMinClientVersion(version: string): string {

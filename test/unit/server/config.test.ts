@@ -37,6 +37,7 @@ ssh_service:
       file: FILE,
       version: 'v3',
       dataDir: '/srv/teleport',
+      storage: {type: 'dir'},
       log: {output: 'stdout', severity: 'debug', format: 'json'},
       auth: {enabled: true, clusterName: 'example.com'},
       proxy: {
@@ -60,6 +61,36 @@ ssh_service:
     assert.deepEqual(config.proxy.publicAddrs, [])
     assert.deepEqual(config.proxy.httpsKeyPairs, [])
   })
+
+  it('reads teleport.storage for PostgreSQL with Teleport\'s keys', () => {
+    const config = parseServerConfig(`version: v3
+teleport:
+  storage:
+    type: postgresql
+    conn_string: postgresql://teleport@db/teleport_backend?sslmode=disable
+    change_feed_conn_string: postgres://teleport@db-primary/teleport_backend
+    audit_events_uri: ['postgresql://teleport@db/teleport_audit']
+`, FILE)
+    assert.deepEqual(config.storage, {
+      type: 'postgresql', connString: 'postgresql://teleport@db/teleport_backend?sslmode=disable',
+      changeFeedConnString: 'postgres://teleport@db-primary/teleport_backend', auditEventsUri: 'postgresql://teleport@db/teleport_audit',
+    })
+  })
+
+  for (const [name, storage, message] of [
+    ['no conn_string', '{type: postgresql}', 'teleport.yaml: teleport.storage.conn_string: is required for storage type "postgresql"'],
+    ['another type', '{type: etcd}', 'teleport.yaml: teleport.storage.type: unsupported storage type "etcd"; supported here: dir, postgresql'],
+    ['a non-URI conn_string', '{type: postgresql, conn_string: "host=db password=hunter2"}', 'teleport.yaml: teleport.storage.conn_string: must be a postgresql:// connection URI'],
+    ['a file audit URI', '{type: postgresql, conn_string: "postgresql://db/x", audit_events_uri: "file:///var/log"}', 'teleport.yaml: teleport.storage.audit_events_uri: only a postgresql:// audit events URI is supported here'],
+    ['PostgreSQL keys with dir', '{conn_string: "postgresql://db/x"}', 'teleport.yaml: teleport.storage.conn_string: needs storage type "postgresql"'],
+  ] as const) {
+    it(`refuses storage with ${name}, in one line without the secret`, () => {
+      assert.throws(() => parseServerConfig(`version: v3\nteleport:\n  storage: ${storage}\n`, FILE), (err: Error) => {
+        assert.equal(err.message, message)
+        return true
+      })
+    })
+  }
 
   it('takes public_addr as a single string', () => {
     const config = parseServerConfig('version: v3\nproxy_service:\n  public_addr: proxy.example.com\n', FILE)

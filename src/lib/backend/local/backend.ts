@@ -1,15 +1,19 @@
-/** The embedded default backend: a data directory on this machine, used in-process. */
-import {FileResourceStore} from '../../storage/file-store.js'
+/**
+ * The backend used in-process: over a data directory on this machine (the embedded default), or
+ * over stores injected by the caller (PostgreSQL, shared by several server replicas: stores.ts).
+ */
 import type {ResourceStore} from '../../storage/resource-store.js'
 import {RESOURCE_KINDS, type Resource, type ResourceKind, type ResourceOf} from '../../resources/types.js'
-import {type ClusterInfo, type DataDirPaths, openDataDir} from './data-dir.js'
+import type {ClusterInfo, DataDirPaths} from './data-dir.js'
+import {type BackendStores, CA_CHANGE, type Readiness, fileStores} from './stores.js'
+import type {CaMaterial} from '../../ca/ca-material.js'
+import {CaCache} from '../../ca/ca-cache.js'
+import type {CaStateStore} from '../../storage/ca-state-store.js'
+import {caPinsOf, loadCa} from './ca-files.js'
 import {createResources, deleteResource, getResource} from './resources.js'
 import {addBot, deleteBot, updateBot} from './bots.js'
 import {TOKEN_TTL_DEFAULT_MS, makeBotToken, newTokenValue} from './tokens.js'
-import {caPinsOf, fileCaStateStore, initCaMaterial, loadCa} from './ca-files.js'
-import {CaCache} from '../../ca/ca-cache.js'
 import {CrlSource} from '../../authority/crl-source.js'
-import type {CaStateStore} from '../../storage/ca-state-store.js'
 import type {Authority} from '../../authority/authority.js'
 import {PolicyCache} from '../../authority/policy.js'
 import type {
@@ -35,6 +39,8 @@ export interface LocalBackendOptions {
   readonly caMaxAgeMs?: number
 }
 
+export type LocalBackendOverOptions = Pick<LocalBackendOptions, 'publicAddr' | 'now' | 'version' | 'policyMaxAgeMs' | 'caMaxAgeMs'>
+
 export class LocalBackend implements AdminApi, CaAdminApi {
   private authorityPromise?: Promise<Authority>
   /** Issuance reads policy from here; this process's writes invalidate it at once. */
@@ -44,36 +50,60 @@ export class LocalBackend implements AdminApi, CaAdminApi {
   /** The CRLs published with the trust bundle; this process's writes invalidate their revocation list. */
   readonly crls: CrlSource
 
-  private constructor(
-    readonly paths: DataDirPaths,
-    readonly info: ClusterInfo,
-    readonly store: ResourceStore,
-    private readonly now: () => Date,
-    private readonly version: string,
-    policyMaxAgeMs: number | undefined,
-    caStore: {store: CaStateStore; name: string; maxAgeMs?: number},
-  ) {
-    this.policy = new PolicyCache(store, policyMaxAgeMs)
-    this.ca = new CaCache(caStore.store, caStore.name, caStore.maxAgeMs)
-    this.crls = new CrlSource(store, now)
+  readonly info: ClusterInfo
+  readonly store: ResourceStore
+  private readonly now: () => Date
+  private readonly version: string
+
+  private constructor(private readonly stores: BackendStores, options: LocalBackendOverOptions) {
+    // A given public address wins over the stored one for this process: the server's config says
+    // where it is reached, and so what its JWT-SVIDs' issuer is.
+    this.info = options.publicAddr !== undefined ? {...stores.info, publicAddr: options.publicAddr} : stores.info
+    this.store = stores.resources
+    this.now = options.now ?? (() => new Date())
+    this.version = options.version ?? ''
+    this.policy = new PolicyCache(stores.resources, options.policyMaxAgeMs ?? stores.policyMaxAgeMs)
+    this.ca = new CaCache(stores.caState, stores.caStateName, options.caMaxAgeMs)
+    this.crls = new CrlSource(stores.resources, this.now)
+    // Another replica's write (change feed): read policy, or the CA after a rotation, again at once.
+    stores.onChange((what) => {
+      this.policy.invalidate()
+      this.crls.invalidate()
+      if (what === undefined || what.has(CA_CHANGE)) this.ca.invalidate()
+    })
   }
 
   static async open(options: LocalBackendOptions): Promise<LocalBackend> {
     const now = options.now ?? (() => new Date())
-    const {paths, info: stored} = await openDataDir(options.dataDir, {
-      create: options.create ?? true,
-      clusterName: options.clusterName,
-      publicAddr: options.publicAddr,
-      initCa: initCaMaterial,
-      now,
+    const stores = await fileStores(options.dataDir, {
+      create: options.create ?? true, clusterName: options.clusterName, publicAddr: options.publicAddr, now, caStateStore: options.caStateStore,
     })
-    // A given public address wins over the stored one for this process: the server's config says
-    // where it is reached, and so what its JWT-SVIDs' issuer is.
-    const info = options.publicAddr !== undefined ? {...stored, publicAddr: options.publicAddr} : stored
-    // The one place the CA state store is chosen: a database store is passed in as options.caStateStore.
-    const fileStore = options.caStateStore === undefined ? fileCaStateStore(paths) : undefined
-    const caStore = {store: options.caStateStore ?? fileStore!, name: fileStore?.path ?? 'the CA state store', maxAgeMs: options.caMaxAgeMs}
-    return new LocalBackend(paths, info, new FileResourceStore(paths.resources, paths.lock), now, options.version ?? '', options.policyMaxAgeMs, caStore)
+    return new LocalBackend(stores, {...options, now})
+  }
+
+  /** Over stores the caller opened (storage/postgres/stores.ts); closing the backend closes them. */
+  static over(stores: BackendStores, options: LocalBackendOverOptions = {}): LocalBackend {
+    return new LocalBackend(stores, options)
+  }
+
+  /** The data directory (with a shared database, only this replica's own files: stores.ts). */
+  get paths(): DataDirPaths {
+    return this.stores.paths
+  }
+
+  /** The CA material to sign with now (through the CaCache; the change feed drops it when another replica writes it). */
+  loadCa(): Promise<CaMaterial> {
+    return loadCa(this.paths, this.ca)
+  }
+
+  /** Whether the stores answer now; the reason in one line when not (for readiness probes). */
+  ready(): Promise<Readiness> {
+    return this.stores.ready()
+  }
+
+  /** Releases the stores' connections (a no-op for the data directory). */
+  close(): Promise<void> {
+    return this.stores.close()
   }
 
   get clusterName(): string {
@@ -87,12 +117,12 @@ export class LocalBackend implements AdminApi, CaAdminApi {
   /** The Authority over this data directory (loads the CA keys on first use, not before). */
   authority(): Promise<Authority> {
     this.authorityPromise ??= (async () => {
-      const [{Authority}, {FileAuditLog}, {issuerUrl}] = await Promise.all([
+      const [{Authority}, {issuerUrl}] = await Promise.all([
         // The first load, so Authority.ca has material from the start.
-        import('../../authority/authority.js'), import('../../authority/audit.js'), import('../../oidc.js'), loadCa(this.paths, this.ca),
+        import('../../authority/authority.js'), import('../../oidc.js'), this.loadCa(),
       ])
       const issuer = issuerUrl(this.info.publicAddr ?? this.info.clusterName)
-      return new Authority({ca: this.ca, crls: this.crls, policy: this.policy, audit: new FileAuditLog(this.paths.auditLog), issuer, now: this.now})
+      return new Authority({ca: this.ca, crls: this.crls, policy: this.policy, audit: this.stores.openAudit(this.now), issuer, now: this.now})
     })()
     return this.authorityPromise
   }
@@ -110,7 +140,7 @@ export class LocalBackend implements AdminApi, CaAdminApi {
     const counts = Object.fromEntries(
       await Promise.all(RESOURCE_KINDS.map(async (k) => [k, (await this.store.list(k)).length] as const)),
     ) as Record<ResourceKind, number>
-    return {clusterName: this.clusterName, version: this.version, caPins: await caPinsOf(await loadCa(this.paths, this.ca)), counts}
+    return {clusterName: this.clusterName, version: this.version, caPins: await caPinsOf(await this.loadCa()), counts}
   }
 
   createResources(resources: readonly Resource[], options: {force: boolean}): Promise<CreateOutcome[]> {

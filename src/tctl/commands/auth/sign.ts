@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {dataDirFlag} from '../../../cli/admin.js'
+import {configFlag, dataDirFlag} from '../../../cli/admin.js'
 import {BaseCommand} from '../../../cli/base.js'
 import {resolveDataDir} from '../../../lib/backend/local/data-dir.js'
 import {parseDuration} from '../../../lib/duration.js'
@@ -21,6 +21,7 @@ export default class AuthSign extends BaseCommand<Signed> {
   ]
   static override flags = {
     'data-dir': dataDirFlag,
+    config: configFlag,
     user: Flags.string({description: 'The user the identity names.', required: true}),
     out: Flags.string({char: 'o', description: 'Where to write the identity file.', required: true}),
     ttl: Flags.string({description: 'How long the identity is valid.', default: '12h'}),
@@ -32,7 +33,7 @@ export default class AuthSign extends BaseCommand<Signed> {
     const {flags} = await this.parse(AuthSign)
     const {signIdentityFile} = await import('../../../cli/auth-sign.js')
     const {expiresAt} = await signIdentityFile({
-      dataDir: resolveDataDir(flags['data-dir']), user: flags.user, ttlMs: parseDuration(flags.ttl), out: flags.out, overwrite: flags.overwrite,
+      ...(flags.config !== undefined ? {config: flags.config} : {dataDir: resolveDataDir(flags['data-dir'])}), user: flags.user, ttlMs: parseDuration(flags.ttl), out: flags.out, overwrite: flags.overwrite,
     })
     return {user: flags.user, out: flags.out, expiresAt}
   }
