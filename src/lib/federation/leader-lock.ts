@@ -6,17 +6,10 @@
  * read the statuses it writes, and try again now and then in case the holder went away.
  */
 import {join} from 'node:path'
+import type {LeaderLease, LeaderLock} from '../storage/leader-lock.js'
 import {tryAcquireLock} from '../storage/lock.js'
 
-export interface LeaderLease {
-  /** Gives the lock up. */
-  release(): Promise<void>
-}
-
-export interface LeaderLock {
-  /** The lease when the lock is free now (or its holder is gone), else undefined. Never waits. */
-  tryAcquire(): Promise<LeaderLease | undefined>
-}
+export type {LeaderLease, LeaderLock}
 
 /**
  * A lock file inside the data directory (storage/lock.ts): a holder that died, or whose machine

@@ -17,7 +17,7 @@ export function startFederationSync(
   options: {readonly lock?: LeaderLock; readonly intervals?: Partial<SyncIntervals>} = {},
 ): RunningFederationSync {
   const syncer = new FederationSyncer({
-    store: backend.store, lock: options.lock ?? new FileLeaderLock(backend.paths.root), log: log.child('federation'),
+    store: backend.store, lock: options.lock ?? backend.sharedLeaderLock('federation-syncer') ?? new FileLeaderLock(backend.paths.root), log: log.child('federation'),
     now, localTrustDomain: backend.clusterName, ...(options.intervals === undefined ? {} : {intervals: options.intervals}),
   })
   const stopper = new AbortController()

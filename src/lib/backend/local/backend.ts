@@ -8,6 +8,7 @@ import type {ClusterInfo, DataDirPaths} from './data-dir.js'
 import {type BackendStores, CA_CHANGE, type Readiness, fileStores} from './stores.js'
 import type {CaMaterial} from '../../ca/ca-material.js'
 import {CaCache} from '../../ca/ca-cache.js'
+import type {LeaderLock} from '../../storage/leader-lock.js'
 import type {CaStateStore} from '../../storage/ca-state-store.js'
 import {caPinsOf, loadCa} from './ca-files.js'
 import {createResources, deleteResource, getResource} from './resources.js'
@@ -99,6 +100,11 @@ export class LocalBackend implements AdminApi, CaAdminApi {
   /** Whether the stores answer now; the reason in one line when not (for readiness probes). */
   ready(): Promise<Readiness> {
     return this.stores.ready()
+  }
+
+  /** The store's own leader election among replicas (a shared database), or undefined (a data directory). */
+  sharedLeaderLock(name: string): LeaderLock | undefined {
+    return this.stores.leaderLock?.(name)
   }
 
   /** Releases the stores' connections (a no-op for the data directory). */

@@ -4,6 +4,7 @@
  * (fileStores); PostgreSQL is for clusters with several replicas (storage/postgres/stores.ts).
  */
 import type {AuditSink} from '../../authority/audit.js'
+import type {LeaderLock} from '../../storage/leader-lock.js'
 import type {CaStateStore} from '../../storage/ca-state-store.js'
 import {FileResourceStore} from '../../storage/file-store.js'
 import type {ResourceStore} from '../../storage/resource-store.js'
@@ -40,6 +41,8 @@ export interface BackendStores {
   ready(): Promise<Readiness>
   /** Writes by other processes; stores without a feed never call it (the policy cache's age bounds staleness). */
   onChange(listener: StoreChangeListener): void
+  /** Elects one worker among the replicas sharing the store; absent for a data directory (its file locks do that). */
+  readonly leaderLock?: (name: string) => LeaderLock
   close(): Promise<void>
 }
 

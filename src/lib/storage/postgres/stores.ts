@@ -8,6 +8,7 @@ import type pg from 'pg'
 import type {AuditSink} from '../../authority/audit.js'
 import type {BackendStores, Readiness, StoreChangeListener} from '../../backend/local/stores.js'
 import type {DataDirPaths} from '../../backend/local/data-dir.js'
+import {PostgresLeaderLock} from './leader-lock.js'
 import {NotFoundError} from '../../errors.js'
 import {PostgresAuditLog} from './audit.js'
 import {PostgresCaStateStore} from './ca-state-store.js'
@@ -87,6 +88,7 @@ function assemble(o: PostgresStoresOptions, pool: pg.Pool, auditPool: pg.Pool | 
     },
     ready: () => readiness(o.connString, pool, feed),
     onChange: (listener: StoreChangeListener) => feed?.onChange(listener),
+    leaderLock: (name) => new PostgresLeaderLock(pool, name),
     close: async () => {
       clearInterval(sweeper)
       await feed?.close()
