@@ -157,6 +157,14 @@ for (const make of BACKENDS) {
       assert.equal(await spiffeId(session), `spiffe://${CLUSTER}/keypair/bound_keypair`)
       assert.equal((await status('keypair-register'))?.bound_public_key, await keypair(storage))
       assert.ok(!readFileSync(dataDirPaths(b.dataDir).auditLog, 'utf8').includes('s3cret-value'), 'the secret is never recorded')
+      // A refused issuance decision is recorded too (Teleport records none: gravitational/teleport#54249).
+      await assert.rejects(session.issueX509Svids({selector: {name: 'no-such-identity'}, publicKeyDer: p256(), ttlMs: 600_000}), {code: 'NOT_FOUND'})
+      const lines = readFileSync(dataDirPaths(b.dataDir).auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+      const denied = lines.find((l) => l['code'] === 'TSPIFFE000E' && l['name_selector'] === 'no-such-identity')
+      assert.deepEqual({...denied, time: undefined, uid: undefined}, {
+        event: 'spiffe.svid.issued', code: 'TSPIFFE000E', time: undefined, uid: undefined, success: false, svid_type: 'x509',
+        user: 'bot-keypair-bot', name_selector: 'no-such-identity', error: 'workload_identity "no-such-identity" not found',
+      })
     })
   })
 }

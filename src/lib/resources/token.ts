@@ -54,6 +54,8 @@ export function parseProvisionToken(value: unknown, loc: InputLocation): Provisi
   const roles = readRoles(spec)
   const botName = readBotName(spec, roles)
   const method = checkJoinMethod(spec)
+  // Only bound_keypair tokens have server-kept status (token-bound-keypair.ts).
+  if (method !== 'bound_keypair') top.rejectUnknown(['kind', 'version', 'metadata', 'spec'])
   if (method === 'token') {
     // After the join method, so a token written for another method hears about the method, not its
     // config section (`github: ...`). `allow` never gets here: checkJoinMethod refuses it.
