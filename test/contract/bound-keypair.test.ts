@@ -163,7 +163,7 @@ for (const make of BACKENDS) {
       const denied = lines.find((l) => l['code'] === 'TSPIFFE000E' && l['name_selector'] === 'no-such-identity')
       assert.deepEqual({...denied, time: undefined, uid: undefined}, {
         event: 'spiffe.svid.issued', code: 'TSPIFFE000E', time: undefined, uid: undefined, success: false, svid_type: 'x509',
-        user: 'bot-keypair-bot', name_selector: 'no-such-identity', error: 'workload_identity "no-such-identity" not found',
+        user: 'bot-keypair-bot', name_selector: 'no-such-identity', attributes: {join: {meta: {join_method: 'bound_keypair', join_token_name: 'keypair-register'}}}, error: 'workload_identity "no-such-identity" not found',
       })
     })
   })

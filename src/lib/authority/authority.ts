@@ -171,7 +171,9 @@ export class Authority {
     const {caller, selector} = input
     const user = caller.kind === 'bot' ? `bot-${caller.botName}` : caller.name
     const selected = selector.name !== undefined ? {name_selector: selector.name} : {label_selectors: selector.labels}
-    await this.deps.audit.svidDenied?.({svidType, user, selector: selected, error: err instanceof Error ? err.message : String(err)}).catch(() => undefined)
+    const attributes = {...(input.workloadAttrs ? {workload: input.workloadAttrs} : {}), ...(caller.kind === 'bot' && caller.join ? {join: caller.join} : {})}
+    const error = err instanceof Error ? err.message : String(err)
+    await this.deps.audit.svidDenied?.({svidType, user, selector: selected, attributes, error}).catch(() => undefined)
     throw err
   }
 
