@@ -185,3 +185,26 @@ export function botJoinLine(e: BotJoinEvent, time: Date): string {
   const line = JSON.stringify(record)
   return utf8Length(line) > MAX_AUDIT_LINE_BYTES ? JSON.stringify({...(hashLongStrings(record) as object), values_hashed: true}) : line
 }
+
+/**
+ * A refused issuance decision: Teleport records none (gravitational/teleport#54249); here one
+ * `spiffe.svid.issued` line with `success: false` and code TSPIFFE000E (lib/events/codes.go's
+ * failure code for the event), naming the caller, the selector and the reason; never a credential.
+ */
+export interface SvidDeniedEvent {
+  readonly svidType: 'x509' | 'jwt'
+  readonly user: string
+  readonly selector: Readonly<Record<string, unknown>>
+  /** The caller's attested workload and join attributes, as on an issued record. */
+  readonly attributes?: Readonly<Record<string, unknown>>
+  readonly error: string
+}
+
+export function svidDeniedLine(e: SvidDeniedEvent, time: Date): string {
+  const record = {
+    event: 'spiffe.svid.issued', code: 'TSPIFFE000E', time: time.toISOString(), uid: randomUUID(), success: false,
+    svid_type: e.svidType, user: e.user, ...e.selector, ...(e.attributes !== undefined ? {attributes: e.attributes} : {}), error: e.error.slice(0, 1024),
+  }
+  const line = JSON.stringify(record)
+  return utf8Length(line) > MAX_AUDIT_LINE_BYTES ? JSON.stringify({...(hashLongStrings(record) as object), values_hashed: true}) : line
+}

@@ -10,7 +10,7 @@ import {constants as fsConstants, promises as fs} from 'node:fs'
 import type {Attributes} from '../authz/attributes.js'
 import {SvidkitError} from '../errors.js'
 import {withLock} from '../storage/lock.js'
-import {auditLine, auditRecordWithUid, botJoinLine, type BotJoinEvent} from './audit-line.js'
+import {auditLine, auditRecordWithUid, botJoinLine, svidDeniedLine, type BotJoinEvent, type SvidDeniedEvent} from './audit-line.js'
 
 export interface SvidIssuedEvent {
   readonly svidType: 'x509' | 'jwt'
@@ -36,6 +36,8 @@ export interface AuditSink {
   svidIssued(event: SvidIssuedEvent): Promise<void>
   /** A `bot.join` attempt (audit-line.ts), durable like svidIssued. Optional: sinks without it record no joins. */
   botJoin?(event: BotJoinEvent): Promise<void>
+  /** A refused issuance decision (audit-line.ts svidDeniedLine). Optional like botJoin. */
+  svidDenied?(event: SvidDeniedEvent): Promise<void>
   /** Resolves when everything recorded so far is written. */
   flush(): Promise<void>
 }
@@ -136,6 +138,10 @@ export class FileAuditLog implements AuditSink {
 
   botJoin(event: BotJoinEvent): Promise<void> {
     return this.append(botJoinLine(event, this.now()))
+  }
+
+  svidDenied(event: SvidDeniedEvent): Promise<void> {
+    return this.append(svidDeniedLine(event, this.now()))
   }
 
   private append(line: string): Promise<void> {

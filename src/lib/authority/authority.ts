@@ -118,7 +118,7 @@ export class Authority {
     // DER goes to the leaf builder as it came: it checks the SPKI itself, and a KeyObject round trip
     // costs ~500 µs here (OpenSSL 3.0 decoders), ten times a P-256 signature.
     const publicKey = input.publicKey
-    const decided = this.decide(input)
+    const decided = this.decideRecordingRefusal('x509', input)
     const {decisions, context} = decided instanceof Promise ? await decided : decided
     const signing = this.signingCa()
     const ca = signing instanceof Promise ? await signing : signing
@@ -145,7 +145,7 @@ export class Authority {
   async issueJwtSvids(input: IssueJwtInput): Promise<JwtSvidCredential[]> {
     const audiences = input.audiences.filter((a) => a !== '')
     if (audiences.length === 0) throw new BadParameterError('jwt_svid_params.audiences: at least one audience should be specified')
-    const decided = this.decide(input)
+    const decided = this.decideRecordingRefusal('jwt', input)
     const {decisions, context} = decided instanceof Promise ? await decided : decided
     const signing = this.signingCa()
     const key = (signing instanceof Promise ? await signing : signing).jwtKey
@@ -171,6 +171,28 @@ export class Authority {
   }
 
   /** Synchronous while the policy snapshot is fresh (most calls): an await per issuance is measurable. */
+  /** decide(), and a refusal recorded before it is thrown (stays synchronous on the hot path). */
+  private decideRecordingRefusal(svidType: 'x509' | 'jwt', input: IssueCommon): Decided | Promise<Decided> {
+    let decided: Decided | Promise<Decided>
+    try {
+      decided = this.decide(input)
+    } catch (err) {
+      return this.recordRefusal(svidType, input, err)
+    }
+    return decided instanceof Promise ? decided.catch((err: unknown) => this.recordRefusal(svidType, input, err)) : decided
+  }
+
+  /** One failed-issuance line with the reason (audit-line.ts svidDeniedLine); the refusal stands even if it cannot be written. */
+  private async recordRefusal(svidType: 'x509' | 'jwt', input: IssueCommon, err: unknown): Promise<never> {
+    const {caller, selector} = input
+    const user = caller.kind === 'bot' ? `bot-${caller.botName}` : caller.name
+    const selected = selector.name !== undefined ? {name_selector: selector.name} : {label_selectors: selector.labels}
+    const attributes = {...(input.workloadAttrs ? {workload: input.workloadAttrs} : {}), ...(caller.kind === 'bot' && caller.join ? {join: caller.join} : {})}
+    const error = err instanceof Error ? err.message : String(err)
+    await this.deps.audit.svidDenied?.({svidType, user, selector: selected, attributes, error}).catch(() => undefined)
+    throw err
+  }
+
   private decide(input: IssueCommon): Decided | Promise<Decided> {
     const policy = this.deps.policy.fresh()
     if (policy) return this.decideWith(policy, input)

@@ -73,7 +73,7 @@ async function mint(ca: CaMaterial, store: ResourceStore, p: MintParams, now: ()
 export async function joinBot(
   deps: BotJoinDeps, request: BotJoinRequest | string, publicKey: Uint8Array | KeyObject, ttlMs: number,
 ): Promise<BotCertificate> {
-  const req: BotJoinRequest = typeof request === 'string' ? {method: 'token', token: request} : request
+  const req = withCurrentBot(deps, typeof request === 'string' ? {method: 'token', token: request} : request)
   const tokenName = req.method === 'token' ? undefined : req.token
   const key = toKey(publicKey)
   let cert: BotCertificate
@@ -92,6 +92,17 @@ export async function joinBot(
     success: true, method: req.method, ...(tokenName ? {tokenName} : {}), botName: cert.botName, ...(cert.joinAttrs ? {attributes: cert.joinAttrs} : {}),
   })
   return cert
+}
+
+/** bound_keypair: the bot a presented current identity names, if it verifies (else the join is a recovery). */
+function withCurrentBot(deps: BotJoinDeps, req: BotJoinRequest): BotJoinRequest {
+  if (req.boundKeypair === undefined || req.currentIdentityDer === undefined) return req
+  try {
+    const {botName} = verifyBotCertificate(deps.ca, req.currentIdentityDer, deps.now())
+    return {...req, boundKeypair: {...req.boundKeypair, currentBotName: botName}}
+  } catch {
+    return req
+  }
 }
 
 /**

@@ -71,3 +71,14 @@ export async function readIdentityFile(path: string): Promise<IdentityFile> {
 export function identityCertificate(id: IdentityFile): X509Certificate {
   return new X509Certificate(id.certPem)
 }
+
+/** The stored identity's certificate (DER), if there is a readable one: bound_keypair joins present it. */
+export async function storedCertificateDer(read: (name: string) => Promise<Uint8Array | undefined>): Promise<Buffer | undefined> {
+  const raw = await read(IDENTITY_FILE)
+  if (raw === undefined) return undefined
+  try {
+    return new X509Certificate(decodeIdentityFile(Buffer.from(raw).toString('utf8'), IDENTITY_FILE).certPem).raw
+  } catch {
+    return undefined
+  }
+}

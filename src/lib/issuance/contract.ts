@@ -8,6 +8,7 @@
 import type {WorkloadAttrs} from '../authz/attributes.js'
 import type {Logger} from '../log.js'
 import type {WorkloadIdentitySelector} from './selector.js'
+import type {Challenge, PreparedAnswer} from '../join/bound-keypair.js'
 
 export type {WorkloadIdentitySelector} from './selector.js'
 
@@ -124,9 +125,11 @@ export interface BotConnection {
    */
   readonly joinToken: () => string
   /** How the bot joins; absent means `token`. The delegated methods join again at each renewal (as Teleport's tbot does). */
-  readonly joinMethod?: 'token' | 'kubernetes' | 'github' | 'gitlab'
+  readonly joinMethod?: 'token' | 'kubernetes' | 'github' | 'gitlab' | 'bound_keypair'
   /** The platform credential for a delegated method, read afresh at each join (tbot/join-credentials.ts). */
   readonly joinIdToken?: (signal?: AbortSignal) => Promise<string>
+  /** bound_keypair: sign the Authority's challenge with the bot's key (tbot/bound-keypair.ts). */
+  readonly answerChallenge?: (challenge: Challenge) => Promise<PreparedAnswer>
   /** TTL requested for the bot's own identity, ms. */
   readonly credentialTtlMs: number
 }

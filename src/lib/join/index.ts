@@ -15,6 +15,8 @@ import {checkGitHubJoin} from './github.js'
 import {checkGitLabJoin} from './gitlab.js'
 import {checkKubernetesJoin} from './kubernetes.js'
 import type {JoinCheckContext} from './types.js'
+import {admitBoundKeypair, needsRotation, type BoundKeypairJoin} from './bound-keypair.js'
+import type {ChallengeBook, IssuedChallenge} from './challenge-book.js'
 
 export type {JoinCheckContext} from './types.js'
 
@@ -25,6 +27,10 @@ export interface BotJoinRequest {
   readonly token: string
   /** The platform's credential (a JWT) for the delegated methods. Never logged or recorded. */
   readonly idToken?: string
+  /** bound_keypair: the answer to the challenge this Authority issued (bound-keypair.ts). */
+  readonly boundKeypair?: BoundKeypairJoin
+  /** bound_keypair: the bot's current identity certificate (DER), if it has one; checked by the Authority. */
+  readonly currentIdentityDer?: Uint8Array
 }
 
 export interface Admission {
@@ -82,6 +88,11 @@ export async function admitBot(store: ResourceStore, req: BotJoinRequest, ctx: J
   const botName = token.spec.bot_name as string
   try {
     if (token.spec.join_method !== req.method) throw wrongEndpoint(token.spec.join_method)
+    if (req.method === 'bound_keypair') {
+      if (req.boundKeypair === undefined) throw new BadParameterError('bound_keypair join request holds no challenge response')
+      await admitBoundKeypair(store, req.token, req.boundKeypair, ctx.now)
+      return {botName, attrs: {meta}}
+    }
     if (req.idToken === undefined || req.idToken === '') throw new BadParameterError(`IDToken not provided for ${req.method} join request`)
     const attrs = await verifyCredential(token, req.idToken, ctx)
     if (!(await store.get('bot', botName))) throw new AccessDeniedError(`bot "${botName}" no longer exists`)
@@ -89,4 +100,14 @@ export async function admitBot(store: ResourceStore, req: BotJoinRequest, ctx: J
   } catch (err) {
     throw refused(err, {botName, attrs: {meta}})
   }
+}
+
+/**
+ * The first half of a bound_keypair join: a challenge for this token, saying whether the bot must
+ * rotate its key in its answer. Refused as a join would be for an unknown token or another method.
+ */
+export async function boundKeypairChallenge(store: ResourceStore, tokenName: string, book: ChallengeBook, ctx: JoinCheckContext): Promise<IssuedChallenge> {
+  const token = await botTokenNamed(store, tokenName, ctx.now)
+  if (token.spec.join_method !== 'bound_keypair') throw wrongEndpoint(token.spec.join_method)
+  return book.issue(tokenName, ctx.clusterName, needsRotation(token, ctx.now), ctx.now)
 }

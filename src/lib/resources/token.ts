@@ -12,6 +12,7 @@ import {FieldReader} from '../document/fields.js'
 import {defined} from './values.js'
 import {parseMetadata, resourceNameProblem} from './metadata.js'
 import {parseGitHubSection, parseGitLabSection, parseKubernetesSection} from './token-methods.js'
+import {parseBoundKeypairSection, parseBoundKeypairStatus} from './token-bound-keypair.js'
 
 export const BOT_ROLE = 'Bot'
 
@@ -37,12 +38,14 @@ export function joinTokenTtlProblem(ttlMs: number): string | undefined {
 const SPEC_FIELDS = ['roles', 'join_method', 'bot_name']
 
 /** The delegated join methods this program verifies, each with the spec section it reads. */
-export const DELEGATED_JOIN_METHODS = ['kubernetes', 'github', 'gitlab'] as const
+export const DELEGATED_JOIN_METHODS = ['kubernetes', 'github', 'gitlab', 'bound_keypair'] as const
 type DelegatedMethod = (typeof DELEGATED_JOIN_METHODS)[number]
-const SECTION_PARSERS = {kubernetes: parseKubernetesSection, github: parseGitHubSection, gitlab: parseGitLabSection}
+const SECTION_PARSERS = {
+  kubernetes: parseKubernetesSection, github: parseGitHubSection, gitlab: parseGitLabSection, bound_keypair: parseBoundKeypairSection,
+}
 
 export function parseProvisionToken(value: unknown, loc: InputLocation): ProvisionToken {
-  const top = FieldReader.of(value, rootPlace(loc), ['kind', 'version', 'metadata', 'spec'])
+  const top = FieldReader.of(value, rootPlace(loc), ['kind', 'version', 'metadata', 'spec', 'status'])
   if (top.get('kind') !== 'token') fail(top.at('kind'), 'must be "token"')
   if (top.get('version') !== 'v2') fail(top.at('version'), 'only "v2" is supported')
   const metadata = parseMetadata(top.get('metadata'), top.at('metadata'))
@@ -51,6 +54,8 @@ export function parseProvisionToken(value: unknown, loc: InputLocation): Provisi
   const roles = readRoles(spec)
   const botName = readBotName(spec, roles)
   const method = checkJoinMethod(spec)
+  // Only bound_keypair tokens have server-kept status (token-bound-keypair.ts).
+  if (method !== 'bound_keypair') top.rejectUnknown(['kind', 'version', 'metadata', 'spec'])
   if (method === 'token') {
     // After the join method, so a token written for another method hears about the method, not its
     // config section (`github: ...`). `allow` never gets here: checkJoinMethod refuses it.
@@ -61,7 +66,10 @@ export function parseProvisionToken(value: unknown, loc: InputLocation): Provisi
   const section = spec.mapping(method)
   if (section === undefined) fail(spec.at(method), `the ${JSON.stringify(method)} join method requires the "${method}" section`)
   const parsed = SECTION_PARSERS[method](section)
-  return {kind: 'token', version: 'v2', metadata, spec: {roles, join_method: method, bot_name: botName, [method]: parsed}}
+  const spec2 = {roles, join_method: method, bot_name: botName, [method]: parsed}
+  const status = method === 'bound_keypair' ? top.mapping('status', ['bound_keypair'])?.mapping('bound_keypair') : undefined
+  if (status === undefined) return {kind: 'token', version: 'v2', metadata, spec: spec2}
+  return {kind: 'token', version: 'v2', metadata, spec: spec2, status: {bound_keypair: parseBoundKeypairStatus(status)}}
 }
 
 /** System role names, as Teleport normalises them ("bot" → "Bot"). */

@@ -5,6 +5,7 @@
  */
 import type {SpiffeFederation} from './spiffe-federation.js'
 import type {GitHubTokenSpec, GitLabTokenSpec, KubernetesTokenSpec} from './token-methods.js'
+import type {BoundKeypairTokenSpec, BoundKeypairTokenStatus} from './token-bound-keypair.js'
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | {[key: string]: JsonValue}
 export type JsonObject = {[key: string]: JsonValue}
@@ -128,7 +129,7 @@ export interface Bot {
 
 // ---- token v2 (Teleport's tool/tctl/common/bots_command.go and api/types/provisioning.go) ----
 
-export type JoinMethod = 'token' | 'kubernetes' | 'github' | 'gitlab'
+export type JoinMethod = 'token' | 'kubernetes' | 'github' | 'gitlab' | 'bound_keypair'
 
 export interface ProvisionToken {
   readonly kind: 'token'
@@ -143,7 +144,10 @@ export interface ProvisionToken {
     readonly kubernetes?: KubernetesTokenSpec
     readonly github?: GitHubTokenSpec
     readonly gitlab?: GitLabTokenSpec
+    readonly bound_keypair?: BoundKeypairTokenSpec
   }
+  /** Server-kept state (only `bound_keypair` has any). */
+  readonly status?: {readonly bound_keypair?: BoundKeypairTokenStatus}
 }
 
 // ---- spiffe_federation v1 and workload_identity_x509_revocation v1: their own files ----

@@ -1,6 +1,6 @@
 /**
- * The bot API (api/paths.ts): join with the single-use token or a delegated method's platform
- * credential (no client certificate: that is the credential; join/index.ts), renew over mutual TLS, and issue SVIDs. Issuance runs the Authority with the
+ * The bot API (api/paths.ts): join with the single-use token, a delegated method's platform
+ * credential or a signed bound_keypair challenge (no client certificate: that is the credential; join/index.ts), renew over mutual TLS, and issue SVIDs. Issuance runs the Authority with the
  * caller from the verified certificate, so a bot gets exactly what its roles allow and an admin
  * what the identities' own rules allow (authority/caller.ts).
  */
@@ -11,6 +11,9 @@ import {trustBundleWithFederation} from '../federation/federated-trust.js'
 import {encodeBotIdentity, parseJoinRequest, parseRenewRequest} from '../wire/bot-identity.js'
 import {encodeJwtCredentials, encodeTrustBundle, encodeX509Credentials, parseJwtRequest, parseX509Request} from '../wire/issue.js'
 import {API} from '../wire/paths.js'
+import {encodeChallengeResponse, parseChallengeRequest} from '../wire/bound-keypair.js'
+import {boundKeypairChallenge} from '../join/index.js'
+import {ChallengeBook} from '../join/challenge-book.js'
 import {BadParameterError} from '../errors.js'
 import type {ResourceStore} from '../storage/resource-store.js'
 import type {JoinMethod} from '../resources/types.js'
@@ -34,14 +37,28 @@ function identityReply(authority: Authority, cert: BotCertificate): unknown {
 export function botRoutes({authority, store, now}: BotRouteDeps): Route<ApiCaller>[] {
   // The bot CA does not rotate (authority/rotation-phases.ts: ROTATABLE_CA_TYPES); the SPIFFE bundle is read per request.
   const ca = authority.ca
+  // bound_keypair challenges live in this process between the two requests (join/challenge-book.ts).
+  const book = new ChallengeBook()
   return [
+    {
+      method: 'POST', path: API.botJoinChallenge, auth: 'none',
+      handler: async ({body}) => {
+        const {token} = parseChallengeRequest(body)
+        const c = await boundKeypairChallenge(store, token, book, {clusterName: ca.clusterName, now: now()})
+        return encodeChallengeResponse({nonce: c.nonce, document: c.document, rotate: c.rotate})
+      },
+    },
     {
       method: 'POST', path: API.botJoin, auth: 'none',
       handler: async ({body}) => {
         const r = parseJoinRequest(body)
         // Checked before joinBot spends the token: a malformed request must not burn it.
         const publicKey = publicKeyFrom(r.publicKeyDer)
-        const request = {method: (r.joinMethod ?? 'token') as JoinMethod, token: r.token, ...(r.idToken !== undefined ? {idToken: r.idToken} : {})}
+        const request = {
+          method: (r.joinMethod ?? 'token') as JoinMethod, token: r.token, ...(r.idToken !== undefined ? {idToken: r.idToken} : {}),
+          ...(r.boundKeypair !== undefined ? {boundKeypair: {answer: r.boundKeypair, book}} : {}),
+          ...(r.currentIdentityDer !== undefined ? {currentIdentityDer: r.currentIdentityDer} : {}),
+        }
         const deps = {ca, store, now, audit: (e: BotJoinEvent) => authority.recordBotJoin(e)}
         return identityReply(authority, await recordJoin(request.method, joinBot(deps, request, publicKey, r.ttlMs)))
       },

@@ -9,6 +9,8 @@ import {requireJoinToken} from './config/onboarding.js'
 import type {TbotConfig} from './config/types.js'
 import {openDestination} from './destination.js'
 import {idTokenReader} from './join-credentials.js'
+import {prepareAnswer} from './bound-keypair.js'
+import type {Challenge} from '../join/bound-keypair.js'
 
 /** Connects the bot a configuration describes; the agent calls it again when connection settings change. */
 export type ConnectTbot = (config: TbotConfig, deps: ConnectDeps) => Promise<BotSession>
@@ -26,6 +28,9 @@ export function connectTbot(dataDir: string, local: {policyMaxAgeMs?: number} = 
     const connection = {
       storage, joinToken: () => requireJoinToken(config), credentialTtlMs: config.credentialTtlMs, joinMethod,
       ...(readIdToken !== undefined ? {joinIdToken: readIdToken} : {}),
+      ...(joinMethod === 'bound_keypair'
+        ? {answerChallenge: (c: Challenge) => prepareAnswer(storage, c, config.onboarding.registrationSecret)}
+        : {}),
     }
     const server = config.authServer ?? config.proxyServer
     if (server !== undefined) {

@@ -5,6 +5,8 @@
  */
 import type {FieldReader} from '../document/fields.js'
 import {fail} from '../document/place.js'
+import type {BoundKeypairAnswer} from '../join/bound-keypair.js'
+import {encodeAnswer, parseBoundKeypairFields} from './bound-keypair.js'
 import {readBody, readBytes, readBytesList, readDate, type JsonRecord} from './reader.js'
 
 export interface JoinRequest {
@@ -15,10 +17,13 @@ export interface JoinRequest {
   readonly joinMethod?: string
   /** The platform credential of a delegated join method (a JWT). */
   readonly idToken?: string
+  /** bound_keypair (wire/bound-keypair.ts): the signed challenge, and the bot's current identity if any. */
+  readonly boundKeypair?: BoundKeypairAnswer
+  readonly currentIdentityDer?: Uint8Array
 }
 
 /** The join methods a request may name (resources/token.ts DELEGATED_JOIN_METHODS and `token`). */
-const JOIN_METHODS = ['token', 'kubernetes', 'github', 'gitlab']
+const JOIN_METHODS = ['token', 'kubernetes', 'github', 'gitlab', 'bound_keypair']
 /** A platform JWT is a few KiB; the server's body limit bounds it anyway. */
 const MAX_ID_TOKEN_LENGTH = 64 * 1024
 
@@ -44,6 +49,8 @@ export function encodeJoinRequest(r: JoinRequest): JsonRecord {
   return {
     token: r.token, public_key: b64(r.publicKeyDer), ttl_ms: r.ttlMs,
     ...(r.joinMethod !== undefined ? {join_method: r.joinMethod} : {}), ...(r.idToken !== undefined ? {id_token: r.idToken} : {}),
+    ...(r.boundKeypair !== undefined ? {bound_keypair: encodeAnswer(r.boundKeypair)} : {}),
+    ...(r.currentIdentityDer !== undefined ? {current_identity: b64(r.currentIdentityDer)} : {}),
   }
 }
 
@@ -53,7 +60,7 @@ function positiveTtl(r: FieldReader): number {
 }
 
 export function parseJoinRequest(body: unknown): JoinRequest {
-  const r = readBody(body, 'request body', ['token', 'public_key', 'ttl_ms', 'join_method', 'id_token'])
+  const r = readBody(body, 'request body', ['token', 'public_key', 'ttl_ms', 'join_method', 'id_token', 'bound_keypair', 'current_identity'])
   const token = r.required.string('token')
   if (token === '' || token.length > MAX_TOKEN_LENGTH) fail(r.at('token'), 'must be a join token')
   const joinMethod = r.string('join_method')
@@ -62,7 +69,7 @@ export function parseJoinRequest(body: unknown): JoinRequest {
   if (idToken !== undefined && idToken.length > MAX_ID_TOKEN_LENGTH) fail(r.at('id_token'), 'is too long')
   return {
     token, publicKeyDer: readBytes(r, 'public_key'), ttlMs: positiveTtl(r),
-    ...(joinMethod !== undefined ? {joinMethod} : {}), ...(idToken !== undefined ? {idToken} : {}),
+    ...(joinMethod !== undefined ? {joinMethod} : {}), ...(idToken !== undefined ? {idToken} : {}), ...parseBoundKeypairFields(r),
   }
 }
 

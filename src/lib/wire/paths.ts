@@ -10,6 +10,7 @@
  *                    POST /v1/bots, PATCH|DELETE /v1/bots/:name
  *                    POST /v1/tokens
  *   no certificate   POST /v1/bot/join                       the single-use join token is the credential
+ *   no certificate   POST /v1/bot/join/challenge             bound_keypair: a challenge to sign
  *   bot identity     POST /v1/bot/renew
  *   admin or bot     POST /v1/workload-identity/x509-svids | jwt-svids, GET /v1/workload-identity/trust-bundle
  */
@@ -19,6 +20,7 @@ export const API = {
   bots: '/v1/bots',
   tokens: '/v1/tokens',
   botJoin: '/v1/bot/join',
+  botJoinChallenge: '/v1/bot/join/challenge',
   botRenew: '/v1/bot/renew',
   x509Svids: '/v1/workload-identity/x509-svids',
   jwtSvids: '/v1/workload-identity/jwt-svids',

@@ -112,7 +112,7 @@ describe('shared start flags', () => {
   it('rejects bad values with the flag named', async () => {
     await fails({flags: {...SHARED, certificateTtl: 'soon'}}, '--certificate-ttl: invalid duration "soon"')
     await fails({flags: {...SHARED, storage: 'memory://x'}}, '--storage: memory-backed data storage should not have host or path specified')
-    await fails({flags: {...SHARED, joinMethod: 'azure'}}, 'command line: onboarding.join_method: join method "azure" is not supported by svidkit; supported: token, kubernetes, github, gitlab')
+    await fails({flags: {...SHARED, joinMethod: 'azure'}}, 'command line: onboarding.join_method: join method "azure" is not supported by svidkit; supported: token, kubernetes, github, gitlab, bound_keypair')
     await fails({flags: {...SHARED, insecure: true, caPin: [`sha256:${'00'.repeat(32)}`]}}, 'command line: onboarding.ca_pins: the option ca-pin is mutually exclusive with --insecure')
     await fails({flags: {...SHARED, certificateTtl: '10m'}}, 'command line: renewal_interval: 20m0s must be shorter than credential_ttl (10m0s); increase the credential TTL or decrease the renewal interval')
   })
@@ -128,7 +128,15 @@ describe('flags over a config file (-c)', () => {
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'tbot-cli-')) })
   after(async () => { await rm(dir, {recursive: true, force: true}) })
 
-  it('set flags override the file, onboarding is replaced whole, a one-line service is appended', async () => {
+  it('-c FILE --ca-pin X keeps the file\'s join_method and token; the pin replaces its ca_path', async () => {
+    const file = join(dir, 'k8s.yaml')
+    await writeFile(file, 'version: v2\nproxy_server: p.example.com:443\nonboarding: {join_method: kubernetes, token: my-bot-token, ca_path: /etc/ca.pem}\n')
+    const pin = `sha256:${'ab'.repeat(32)}`
+    const c = await buildTbotConfig({configFile: file, flags: {caPin: [pin]}})
+    assert.deepEqual(c.onboarding, {joinMethod: 'kubernetes', token: 'my-bot-token', caPins: [pin]})
+  })
+
+  it('set flags override the file, field by field in onboarding, a one-line service is appended', async () => {
     const file = join(dir, 'tbot.yaml')
     await writeFile(file, `version: v2
 proxy_server: old.example.com:443
@@ -146,7 +154,7 @@ services:
     assert.equal(c.source, file)
     assert.equal(c.proxyServer, 'new.example.com:443')
     assert.equal(c.oneshot, true)
-    assert.deepEqual(c.onboarding, {joinMethod: 'token', token: 'flag-token', tokenFile, caPins: []})
+    assert.deepEqual(c.onboarding, {joinMethod: 'token', token: 'flag-token', tokenFile, caPins: [], caPath: '/etc/ca.pem'})
     assert.deepEqual(c.services.map((s) => [s.type, s.origin]), [
       ['workload-identity-jwt', 'services[0]'],
       ['workload-identity-x509', 'services[1]'],

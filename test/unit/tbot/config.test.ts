@@ -262,7 +262,7 @@ describe('tbot config v2: bad configs name the file and the field', () => {
     ['not a mapping', '- a\n- b\n', 'tbot.yaml: must be a mapping, got a list'],
     ['proxy and auth', `${HEAD}auth_server: a:3025\n`, 'tbot.yaml: cannot use both auth_server and proxy_server'],
     ['unknown join method', HEAD.replace('join_method: token', 'join_method: bogus'), 'tbot.yaml: onboarding.join_method: unrecognized join method: "bogus"'],
-    ['unsupported join method', HEAD.replace('join_method: token', 'join_method: iam'), 'tbot.yaml: onboarding.join_method: join method "iam" is not supported by svidkit; supported: token, kubernetes, github, gitlab'],
+    ['unsupported join method', HEAD.replace('join_method: token', 'join_method: iam'), 'tbot.yaml: onboarding.join_method: join method "iam" is not supported by svidkit; supported: token, kubernetes, github, gitlab, bound_keypair'],
     ['unknown top-level field', `${HEAD}colour: blue\n`, 'tbot.yaml: unknown field "colour"'],
     ['v1 spelling of the TTL', `${HEAD}certificate_ttl: 1h\n`, 'tbot.yaml: unknown field "certificate_ttl" (did you mean credential_ttl?)'],
     ['two unknown fields', `${HEAD}a: 1\nb: 2\n`, 'tbot.yaml: unknown fields "a", "b"'],

@@ -8,8 +8,10 @@
 import {X509Certificate, createPrivateKey, generateKeyPairSync, type KeyObject} from 'node:crypto'
 import type {Authority} from '../../authority/authority.js'
 import type {CaMaterial} from '../../ca/ca-material.js'
-import {IDENTITY_FILE, decodeIdentityFile, encodeIdentityFile, identityFromKey} from '../identity-file.js'
-import {joinBot, renewBot, verifyBotCertificate} from '../../authority/bot-identity.js'
+import {IDENTITY_FILE, decodeIdentityFile, encodeIdentityFile, identityFromKey, storedCertificateDer} from '../identity-file.js'
+import {joinBot, renewBot, verifyBotCertificate, type BotCertificate, type BotJoinDeps} from '../../authority/bot-identity.js'
+import {boundKeypairChallenge} from '../../join/index.js'
+import {ChallengeBook} from '../../join/challenge-book.js'
 import type {BotJoinEvent} from '../../authority/audit-line.js'
 import type {Caller} from '../../authority/caller.js'
 import {SvidkitError} from '../../errors.js'
@@ -127,14 +129,31 @@ async function loadUsableIdentity(storage: BotStorage, authority: Authority, now
   }
 }
 
+/** bound_keypair in-process: the same challenge and answer the server's two routes exchange (server/bot-routes.ts). */
+async function joinWithBoundKeypair(deps: BotJoinDeps, connection: BotConnection, token: string, key: KeyObject): Promise<BotCertificate> {
+  const book = new ChallengeBook()
+  const challenge = await boundKeypairChallenge(deps.store, token, book, {clusterName: deps.ca.clusterName, now: deps.now()})
+  if (connection.answerChallenge === undefined) throw new SvidkitError('BAD_PARAMETER', 'bound_keypair joining needs the bot\'s keypair')
+  const prepared = await connection.answerChallenge(challenge)
+  const current = await storedCertificateDer((name) => connection.storage.read(name))
+  const request = {method: 'bound_keypair' as const, token, boundKeypair: {answer: prepared.answer, book}, ...(current ? {currentIdentityDer: current} : {})}
+  const cert = await joinBot(deps, request, key, connection.credentialTtlMs)
+  await prepared.commit()
+  return cert
+}
+
 /** Join through the Authority in-process, exactly as the server's join route does (server/bot-routes.ts). */
 async function joinLocally(backend: LocalBackend, authority: Authority, connection: BotConnection, signal?: AbortSignal): Promise<StoredIdentity> {
   const method = connection.joinMethod ?? 'token'
   const token = connection.joinToken()
   try {
-    const idToken = method === 'token' ? undefined : await connection.joinIdToken?.(signal)
     const key = generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey
     const deps = {ca: authority.ca, store: backend.store, now: backend.clock, audit: (e: BotJoinEvent) => authority.recordBotJoin(e)}
+    if (method === 'bound_keypair') {
+      const cert = await joinWithBoundKeypair(deps, connection, token, key)
+      return {certDer: cert.certDer, key}
+    }
+    const idToken = method === 'token' ? undefined : await connection.joinIdToken?.(signal)
     const cert = await joinBot(deps, {method, token, ...(idToken !== undefined ? {idToken} : {})}, key, connection.credentialTtlMs)
     return {certDer: cert.certDer, key}
   } catch (err) {

@@ -6,13 +6,14 @@
  * current roles), and asks the server for SVIDs with that identity.
  */
 import {X509Certificate, createPublicKey, generateKeyPairSync, type KeyObject} from 'node:crypto'
-import {encodeJoinRequest, encodeRenewRequest, parseBotIdentity, type BotIdentityResponse} from '../../wire/bot-identity.js'
+import {encodeJoinRequest, encodeRenewRequest, parseBotIdentity, type BotIdentityResponse, type JoinRequest} from '../../wire/bot-identity.js'
+import {encodeChallengeRequest, parseChallengeResponse} from '../../wire/bound-keypair.js'
 import {API} from '../../wire/paths.js'
 import {SvidkitError} from '../../errors.js'
 import type {Logger} from '../../log.js'
 import type {BotConnection, BotSession, BotStorage, ConnectBot} from '../../issuance/contract.js'
 import {HttpsJsonClient, type ServerTrust} from '../../net/https-client.js'
-import {IDENTITY_FILE, decodeIdentityFile, encodeIdentityFile, identityFromKey, type IdentityFile} from '../identity-file.js'
+import {IDENTITY_FILE, decodeIdentityFile, encodeIdentityFile, identityFromKey, storedCertificateDer, type IdentityFile} from '../identity-file.js'
 import {RemoteIssuer} from './issuer.js'
 import {checkReceivedCas, joinTrust, sessionTrust, type RemoteTrustSettings} from './trust.js'
 
@@ -109,18 +110,30 @@ function wrapped(prefix: string, err: unknown, suffix = ''): unknown {
 /** With neither pins nor a CA file the system roots decide; a cluster-CA server then needs a pin. */
 const PIN_HINT = '; to trust a server with the cluster\'s own certificate, pass its CA pin with --ca-pin (onboarding.ca_pins), as "tctl status" prints it'
 
+/** bound_keypair: ask for a challenge, answer it with the bot's key, keep a rotated key once accepted. */
+async function joinWithBoundKeypair(ctx: SessionContext, client: HttpsJsonClient, base: JoinRequest, key: KeyObject, signal?: AbortSignal): Promise<IdentityFile> {
+  const options = signal ? {signal} : {}
+  if (ctx.answerChallenge === undefined) throw new SvidkitError('BAD_PARAMETER', 'bound_keypair joining needs the bot\'s keypair')
+  const challenge = parseChallengeResponse(await client.post(API.botJoinChallenge, encodeChallengeRequest({token: base.token}), options))
+  const prepared = await ctx.answerChallenge(challenge)
+  const current = await storedCertificateDer((name) => ctx.storage.read(name))
+  const request = {...base, boundKeypair: prepared.answer, ...(current ? {currentIdentityDer: current} : {})}
+  const identity = await keepIdentity(ctx, key, parseBotIdentity(await client.post(API.botJoin, encodeJoinRequest(request), options)))
+  await prepared.commit()
+  return identity
+}
+
 async function join(ctx: SessionContext, signal?: AbortSignal): Promise<IdentityFile> {
   const token = ctx.joinToken()
   const method = ctx.joinMethod ?? 'token'
   const trust = await joinTrust(ctx.trust)
   const client = await clientFor(ctx, trust)
   try {
-    const idToken = method === 'token' ? undefined : await ctx.joinIdToken?.(signal)
     const {key, spki} = newKey()
-    const request = {
-      token, publicKeyDer: spki, ttlMs: ctx.credentialTtlMs,
-      ...(method !== 'token' ? {joinMethod: method} : {}), ...(idToken !== undefined ? {idToken} : {}),
-    }
+    const base = {token, publicKeyDer: spki, ttlMs: ctx.credentialTtlMs, ...(method !== 'token' ? {joinMethod: method} : {})}
+    if (method === 'bound_keypair') return await joinWithBoundKeypair(ctx, client, base, key, signal)
+    const idToken = method === 'token' ? undefined : await ctx.joinIdToken?.(signal)
+    const request = {...base, ...(idToken !== undefined ? {idToken} : {})}
     const body = await client.post(API.botJoin, encodeJoinRequest(request), signal ? {signal} : {})
     return await keepIdentity(ctx, key, parseBotIdentity(body))
   } catch (err) {

@@ -1,6 +1,6 @@
 /**
  * tbot config v2's `onboarding:` section (lib/tbot/config/config.go OnboardingConfig): how the bot
- * joins. `token`, `kubernetes`, `github` and `gitlab` work here (the delegated ones read their
+ * joins. `token`, `kubernetes`, `github`, `gitlab` and `bound_keypair` work here (the delegated ones read their
  * platform credential at each join: tbot/join-credentials.ts); Teleport's others are recognised by
  * name so the message says "not supported" rather than "unknown". The token may be an absolute file path, read
  * at load time and trimmed (Teleport's TryReadValueAsFile).
@@ -19,7 +19,7 @@ const TELEPORT_JOIN_METHODS = new Set([
 ])
 
 /** The join methods this program implements. */
-export const SUPPORTED_JOIN_METHODS = ['token', 'kubernetes', 'github', 'gitlab'] as const
+export const SUPPORTED_JOIN_METHODS = ['token', 'kubernetes', 'github', 'gitlab', 'bound_keypair'] as const
 export type SupportedJoinMethod = (typeof SUPPORTED_JOIN_METHODS)[number]
 
 const CA_PIN = /^sha256:[0-9a-f]{64}$/i
@@ -46,8 +46,12 @@ export async function parseOnboarding(
   if (insecure && caPath !== undefined) fail(r.at('ca_path'), 'the option ca-path is mutually exclusive with --insecure')
   if (caPins.length > 0 && caPath !== undefined) fail(r.place, 'the options ca-pin and ca-path are mutually exclusive')
   const token = await resolveToken(nonBlank(r.text('token')), readTokenFile)
+  const registrationSecret = nonBlank(r.mapping('bound_keypair', ['registration_secret'])?.text('registration_secret'))
   r.done()
-  return {joinMethod: joinMethod as SupportedJoinMethod, ...token, caPins, ...(caPath !== undefined ? {caPath} : {})}
+  return {
+    joinMethod: joinMethod as SupportedJoinMethod, ...token, caPins, ...(caPath !== undefined ? {caPath} : {}),
+    ...(registrationSecret !== undefined ? {registrationSecret} : {}),
+  }
 }
 
 /**

@@ -87,13 +87,19 @@ export function applySharedFlags(base: Readonly<Record<string, unknown>>, flags:
   if (flags.certificateTtl) doc.credential_ttl = checkedDuration('--certificate-ttl', flags.certificateTtl)
   if (flags.renewalInterval) doc.renewal_interval = checkedDuration('--renewal-interval', flags.renewalInterval)
   if (flags.storage) doc.storage = storageFromUri('--storage', flags.storage)
-  // Any onboarding flag replaces the whole section, so file and flags never half-merge.
-  if (flags.token || flags.joinMethod || (flags.caPin !== undefined && flags.caPin.length > 0)) {
-    doc.onboarding = {
-      join_method: flags.joinMethod || 'token',
-      ...(flags.token ? {token: flags.token} : {}),
-      ...(flags.caPin !== undefined && flags.caPin.length > 0 ? {ca_pins: [...flags.caPin]} : {}),
+  // Each onboarding flag replaces its own field (Teleport's lib/tbot/cli start_shared.go ApplyConfig),
+  // so `-c FILE --ca-pin X` keeps the file's join_method and token. A pin also drops the file's
+  // ca_path: both say how to trust the server, and the command line wins.
+  const pins = flags.caPin !== undefined && flags.caPin.length > 0 ? [...flags.caPin] : undefined
+  if (flags.token || flags.joinMethod || pins) {
+    const onboarding: Record<string, unknown> = isPlainObject(base.onboarding) ? {...base.onboarding} : {}
+    if (flags.joinMethod) onboarding.join_method = flags.joinMethod
+    if (flags.token) onboarding.token = flags.token
+    if (pins) {
+      onboarding.ca_pins = pins
+      delete onboarding.ca_path
     }
+    doc.onboarding = onboarding
   }
   return doc
 }

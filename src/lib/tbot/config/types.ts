@@ -90,7 +90,9 @@ export type ServiceConfig = OutputServiceConfig | WorkloadApiConfig
 export type StorageConfig = DestinationConfig
 
 export interface OnboardingConfig {
-  readonly joinMethod: 'token' | 'kubernetes' | 'github' | 'gitlab'
+  readonly joinMethod: 'token' | 'kubernetes' | 'github' | 'gitlab' | 'bound_keypair'
+  /** `bound_keypair.registration_secret`: lets a bot without a keypair register one at its first join. */
+  readonly registrationSecret?: string
   /** The join token's value (for the delegated methods, the token resource's name); when `token:` named an absolute path, that file's contents, trimmed. */
   readonly token?: string
   /** Set when the token came from a file. */
