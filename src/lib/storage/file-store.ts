@@ -4,7 +4,6 @@
  * transaction's writes land all together or not at all (journal.ts); nothing in the store is read or
  * written through a symbolic link (no-follow.ts).
  */
-import {randomUUID} from 'node:crypto'
 import {promises as fs} from 'node:fs'
 import {join} from 'node:path'
 import {CorruptStateError, InputError} from '../errors.js'
@@ -15,10 +14,11 @@ import {withLock} from './lock.js'
 import {mapLimited} from './map-limited.js'
 import {isRealDir, jsonErrorDetail, readFileNoFollow} from './no-follow.js'
 import type {ResourceStore, StoreTx} from './resource-store.js'
+import {stagingTx, type StagedChange} from './staging-tx.js'
 
 const SUFFIX = '.json'
 
-type Staged = {kind: ResourceKind; name: string; resource?: Resource}
+type Staged = StagedChange
 
 export class FileResourceStore implements ResourceStore {
   constructor(private readonly dir: string, private readonly lockPath: string) {}
@@ -51,31 +51,7 @@ export class FileResourceStore implements ResourceStore {
     return withLock(this.lockPath, async () => {
       await recoverBatches(this.dir) // a writer killed mid-batch: finish or undo it before reading
       const staged = new Map<string, Staged>()
-      const key = (kind: ResourceKind, name: string) => `${kind}/${name}`
-      const tx: StoreTx = {
-        get: async (kind, name) => {
-          const s = staged.get(key(kind, name))
-          return s ? (s.resource as ResourceOf<typeof kind> | undefined) : this.get(kind, name)
-        },
-        list: async (kind) => {
-          const byName = new Map((await this.list(kind)).map((r) => [r.metadata.name, r] as const))
-          for (const s of staged.values()) {
-            if (s.kind !== kind) continue
-            if (s.resource) byName.set(s.name, s.resource as ResourceOf<typeof kind>)
-            else byName.delete(s.name)
-          }
-          return [...byName.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
-        },
-        put: (resource) => {
-          const stored = {...resource, metadata: {...resource.metadata, revision: randomUUID()}}
-          staged.set(key(resource.kind, resource.metadata.name), {kind: resource.kind, name: resource.metadata.name, resource: stored})
-          return stored
-        },
-        delete: (kind, name) => {
-          staged.set(key(kind, name), {kind, name})
-        },
-      }
-      const result = await fn(tx)
+      const result = await fn(stagingTx(this, staged))
       await commitBatch(this.dir, [...staged.values()].map((s) => this.change(s)))
       return result
     })

@@ -6,17 +6,17 @@
  * joins read the token and delete it; one commits, the others retry and find it gone.
  * Each commit also sends a NOTIFY naming the kinds written (change-feed.ts), delivered at commit.
  */
-import {randomUUID} from 'node:crypto'
 import type pg from 'pg'
 import {ConnectionProblemError, CorruptStateError, InputError} from '../../errors.js'
 import {parseResourceValue} from '../../resources/parse.js'
 import type {Resource, ResourceKind, ResourceOf} from '../../resources/types.js'
 import type {ResourceStore, StoreTx} from '../resource-store.js'
+import {stagingTx, type StagedChange} from '../staging-tx.js'
 import {isConnectionFailure, withRetry} from './connect.js'
 
 export const CHANGE_CHANNEL = 'svidkit_changes'
 
-type Staged = {kind: ResourceKind; name: string; resource?: Resource}
+type Staged = StagedChange
 type Queryable = Pick<pg.PoolClient, 'query'>
 
 export class PostgresResourceStore implements ResourceStore {
@@ -40,7 +40,7 @@ export class PostgresResourceStore implements ResourceStore {
     try {
       await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE')
       const staged = new Map<string, Staged>()
-      const result = await fn(stagingTx(client, staged))
+      const result = await fn(stagingTx({get: (kind, name) => readOne(client, kind, name), list: (kind) => readAll(client, kind)}, staged))
       await writeStaged(client, [...staged.values()])
       try {
         await client.query('COMMIT')
@@ -57,33 +57,6 @@ export class PostgresResourceStore implements ResourceStore {
       // A client whose connection failed is destroyed, not returned to the pool.
       client.release(broken ? true : undefined)
     }
-  }
-}
-
-function stagingTx(client: Queryable, staged: Map<string, Staged>): StoreTx {
-  const key = (kind: ResourceKind, name: string) => `${kind}/${name}`
-  return {
-    get: async (kind, name) => {
-      const s = staged.get(key(kind, name))
-      return s ? (s.resource as ResourceOf<typeof kind> | undefined) : readOne(client, kind, name)
-    },
-    list: async (kind) => {
-      const byName = new Map((await readAll(client, kind)).map((r) => [r.metadata.name, r] as const))
-      for (const s of staged.values()) {
-        if (s.kind !== kind) continue
-        if (s.resource) byName.set(s.name, s.resource as ResourceOf<typeof kind>)
-        else byName.delete(s.name)
-      }
-      return [...byName.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
-    },
-    put: (resource) => {
-      const stored = {...resource, metadata: {...resource.metadata, revision: randomUUID()}}
-      staged.set(key(resource.kind, resource.metadata.name), {kind: resource.kind, name: resource.metadata.name, resource: stored})
-      return stored
-    },
-    delete: (kind, name) => {
-      staged.set(key(kind, name), {kind, name})
-    },
   }
 }
 
