@@ -6,10 +6,8 @@
  * X.509 SVID issuance by the in-process Authority, measured in the same run. Each figure is the
  * median of a few timed rounds; the server and its clients share this machine's cores.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
 import {createPublicKey, generateKeyPairSync, type KeyObject} from 'node:crypto'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {SignJWT, exportJWK, importJWK, jwtVerify} from 'jose'
@@ -26,7 +24,8 @@ import {encodeChallengeRequest, parseChallengeResponse} from '../src/lib/wire/bo
 import {encodeX509Request} from '../src/lib/wire/issue.js'
 import {API} from '../src/lib/wire/paths.js'
 import type {BenchFigure} from './types.js'
-import {ROOT, benchEnv, median} from './_util.js'
+import {median} from './_util.js'
+import {startBenchServer} from './_server.js'
 
 const CLIENTS = 8
 const ROUNDS = 3
@@ -44,31 +43,6 @@ function seeds(jwks: string, keys: readonly string[]): string {
     `kubernetes: {type: static_jwks, static_jwks: {jwks: '${jwks}'}, allow: [{service_account: 'bench:bot'}]}}\n`,
     ...tokens,
   ].join('---\n')
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const {port} = probe.address() as {port: number}
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
-
-async function startServer(dir: string): Promise<{child: ChildProcess; port: number}> {
-  const port = await freePort()
-  const config = join(dir, 'teleport.yaml')
-  writeFileSync(config, `version: v3\nteleport: {data_dir: ${join(dir, 'data')}}\nauth_service: {cluster_name: ${CLUSTER}}\n` +
-    `proxy_service: {web_listen_addr: '127.0.0.1:${port}', public_addr: '127.0.0.1:${port}'}\n`)
-  const child = spawn(process.execPath, [join(ROOT, 'bin/teleport.js'), 'start', '-c', config], {env: benchEnv(), stdio: ['ignore', 'ignore', 'pipe']})
-  await new Promise<void>((resolve, reject) => {
-    let seen = ''
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      if (seen.length < 100_000) seen += d
-      if (seen.includes('Auth and proxy service is ready')) resolve()
-    })
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${seen}`)))
-  })
-  return {child, port}
 }
 
 async function rate(op: (i: number) => Promise<unknown>, clients: number): Promise<number> {
@@ -111,7 +85,7 @@ async function joinToFirstSvid(j: Joiner, client: HttpsJsonClient, request: Join
 
 export async function bench(): Promise<BenchFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'svidkit-bench-join-'))
-  const {child, port} = await startServer(dir)
+  const {child, port} = await startBenchServer(dir, CLUSTER)
   const clients: HttpsJsonClient[] = []
   try {
     const url = `https://127.0.0.1:${port}`

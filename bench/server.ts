@@ -8,10 +8,8 @@
  * and the CPU figures (server process µs per request beside in-process µs per issuance) are what
  * the server costs whatever else the machine is doing.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
 import {generateKeyPairSync} from 'node:crypto'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {LocalBackend} from '../src/lib/backend/local/backend.js'
@@ -24,39 +22,14 @@ import {signIdentityFile} from '../src/cli/auth-sign.js'
 import {parseResources} from '../src/lib/resources/parse.js'
 import {HttpsJsonClient} from '../src/lib/net/https-client.js'
 import type {BenchFigure} from './types.js'
-import {ROOT, benchEnv, median} from './_util.js'
+import {median} from './_util.js'
+import {startBenchServer} from './_server.js'
 
 const CLIENTS = 32
 const ROUNDS = 3
 const ROUND_MS = 1500
 const SEEDS = `kind: workload_identity\nversion: v1\nmetadata: {name: bench, labels: {bench: 'yes'}}\nspec: {spiffe: {id: /svc/bench}}\n---\n` +
   `kind: role\nversion: v6\nmetadata: {name: bench}\nspec: {allow: {workload_identity_labels: {bench: ['yes']}, rules: [{resources: [workload_identity], verbs: [list, read]}]}}\n`
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const {port} = probe.address() as {port: number}
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
-
-async function startServer(dir: string): Promise<{child: ChildProcess; port: number}> {
-  const port = await freePort()
-  const config = join(dir, 'teleport.yaml')
-  writeFileSync(config, `version: v3\nteleport: {data_dir: ${join(dir, 'data')}}\nauth_service: {cluster_name: bench.example}\n` +
-    `proxy_service: {web_listen_addr: '127.0.0.1:${port}', public_addr: '127.0.0.1:${port}'}\n`)
-  // Logged at INFO as in production (one line per request), into a pipe drained and discarded here.
-  const child = spawn(process.execPath, [join(ROOT, 'bin/teleport.js'), 'start', '-c', config], {env: benchEnv(), stdio: ['ignore', 'ignore', 'pipe']})
-  await new Promise<void>((resolve, reject) => {
-    let seen = ''
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      if (seen.length < 100_000) seen += d
-      if (seen.includes('Auth and proxy service is ready')) resolve()
-    })
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${seen}`)))
-  })
-  return {child, port}
-}
 
 /** CPU time (user + system) used so far by a process, in µs: the server's from /proc, ours from Node. */
 type CpuClock = () => number
@@ -102,7 +75,7 @@ async function measure(op: (i: number) => Promise<unknown>, clients: number, cpu
 
 export async function bench(): Promise<BenchFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'svidkit-bench-server-'))
-  const {child, port} = await startServer(dir)
+  const {child, port} = await startBenchServer(dir, 'bench.example')
   const clients: HttpsJsonClient[] = []
   try {
     const url = `https://127.0.0.1:${port}`
