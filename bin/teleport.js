@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// Thin shim: one oclif root per binary (clis/<bin>/package.json, written by scripts/build.mjs).
-import {run} from '../dist/src/cli/run.js'
-await run('teleport', import.meta.url)
+// Thin shim: runs dist/bundle/teleport.cjs, the whole program in one file, with its V8 code cache
+// (src/cli/load-bundle.cts). CommonJS (bin/package.json): an ES module entry costs a start ~10 ms.
+require('../dist/src/cli/load-bundle.cjs').runBundled('teleport', __filename)

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Build: compile TypeScript, write the three oclif roots (their version must equal the package's,
-// or oclif ignores the manifest), generate manifests so --help imports no command module, and build
-// the native peer-credential addon when its source is present.
+// Build: compile TypeScript; bundle each binary into one file (scripts/bundle.mjs) and write its
+// oclif root (clis/<bin>, whose version must equal the package's or oclif ignores the manifest) with
+// a manifest, so --help imports no command module; write the unbundled roots the in-process command
+// tests run (dist/roots/<bin>); leave each bundle a V8 code cache; build the native peer-credential
+// addon when its source is present.
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {dirname, join, relative} from 'node:path'
-import {createRequire} from 'node:module'
+import {copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {bundleBinary, bundleVendorChunks} from './bundle.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -15,7 +17,6 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, {cwd: root, stdio:
 // A clean dist: compiled files of moved or deleted sources would otherwise linger (and run as tests).
 rmSync(join(root, 'dist'), {recursive: true, force: true})
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'])
-vendorOclif()
 
 const roots = {
   tctl: {description: 'Admin tool for the svidkit cluster', topics: {
@@ -32,60 +33,35 @@ const roots = {
 }
 /**
  * Shell completion (`<bin> autocomplete`) from oclif's plugin, for tctl and tbot (teleport only starts
- * the server). oclif loads a root's plugins only when its package.json also lists them as dependencies.
+ * the server): the bundles serve its commands as their own; the unbundled roots load it as a plugin,
+ * which oclif does only when package.json also lists it as a dependency.
  */
 const AUTOCOMPLETE = '@oclif/plugin-autocomplete'
-const completion = (bin) => (bin === 'teleport' ? {} : {plugins: [AUTOCOMPLETE]})
-for (const [bin, {description, topics}] of Object.entries(roots)) {
+const hasCompletion = (bin) => bin !== 'teleport'
+const oclifRoot = (bin, {description, topics}, commands, extra = {}) => ({
+  name: bin, version: pkg.version, description, type: 'module', private: true,
+  ...extra,
+  oclif: {bin, dirname: `svidkit/${bin}`, commands, topicSeparator: ' ', topics, ...extra.oclif},
+})
+const writeJson = (file, value) => {
+  mkdirSync(dirname(file), {recursive: true})
+  writeFileSync(file, JSON.stringify(value, null, 2) + '\n')
+}
+
+await bundleVendorChunks(root)
+for (const [bin, info] of Object.entries(roots)) {
+  if (!existsSync(join(root, 'dist/src', bin, 'commands'))) continue
+  await bundleBinary(root, bin, hasCompletion(bin))
   const dir = join(root, 'clis', bin)
-  mkdirSync(dir, {recursive: true})
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({
-    name: bin, version: pkg.version, description, type: 'module', private: true,
-    files: ['oclif.manifest.json'],
-    ...(bin === 'teleport' ? {} : {dependencies: {[AUTOCOMPLETE]: pkg.dependencies[AUTOCOMPLETE]}}),
-    oclif: {bin, dirname: `svidkit/${bin}`, commands: `../../dist/src/${bin}/commands`, topicSeparator: ' ', topics, ...completion(bin)},
-  }, null, 2) + '\n')
-  if (existsSync(join(root, 'dist/src', bin, 'commands'))) {
-    run(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'manifest', dir],
-      {stdio: ['ignore', 'ignore', 'inherit'], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
-  }
-}
-
-/**
- * Start-up: @oclif/core is some 160 CommonJS files (itself, semver, minimatch, ...); resolving and
- * loading them one by one is most of a CLI's start. It is bundled here into one ESM file, and every
- * compiled import of '@oclif/core' (src, tests, bench) is pointed at it, so one copy is loaded in one
- * read. TypeScript (which oclif loads only for uncompiled development roots) stays outside.
- */
-function vendorOclif() {
-  const out = join(root, 'dist/vendor/oclif-core.js')
-  // Named exports, as the package's own ESM interface has them (its entry is CommonJS).
-  const names = Object.keys(createRequire(import.meta.url)('@oclif/core')).filter((n) => n !== 'default' && n !== '__esModule')
-  const entry = join(root, 'dist/vendor/oclif-core-entry.mjs')
-  mkdirSync(dirname(entry), {recursive: true})
-  writeFileSync(entry, `import core from '@oclif/core'\nexport const {${names.join(', ')}} = core\nexport default core\n`)
-  run(join(root, 'node_modules/.bin/esbuild'), [
-    entry, '--bundle', '--platform=node', '--format=esm', '--target=node20',
-    '--external:typescript', `--outfile=${out}`, '--log-level=warning',
-    // esbuild's ESM output needs a require for the CommonJS it wraps.
-    "--banner:js=import {createRequire as __svidkitRequire} from 'node:module'; const require = __svidkitRequire(import.meta.url);",
-  ])
-  for (const file of compiledFiles(join(root, 'dist'))) {
-    const text = readFileSync(file, 'utf8')
-    if (!text.includes('@oclif/core')) continue
-    let target = relative(dirname(file), out)
-    if (!target.startsWith('.')) target = `./${target}`
-    writeFileSync(file, text.replace(/(['"])@oclif\/core\1/g, `$1${target}$1`))
-  }
-  rmSync(entry)
-}
-
-function compiledFiles(dir) {
-  return readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) return entry.name === 'vendor' ? [] : compiledFiles(path)
-    return entry.name.endsWith('.js') ? [path] : []
-  })
+  writeJson(join(dir, 'package.json'), oclifRoot(bin, info,
+    {strategy: 'explicit', target: `../../dist/bundle/${bin}.cjs`, identifier: 'COMMANDS'}, {files: ['oclif.manifest.json']}))
+  run(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'manifest', dir],
+    {stdio: ['ignore', 'ignore', 'inherit'], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
+  // The same commands, compiled modules loaded one by one (the in-process tests share their classes).
+  const unbundled = join(root, 'dist/roots', bin)
+  const plugin = hasCompletion(bin) ? {dependencies: {[AUTOCOMPLETE]: pkg.dependencies[AUTOCOMPLETE]}, oclif: {plugins: [AUTOCOMPLETE]}} : {}
+  writeJson(join(unbundled, 'package.json'), oclifRoot(bin, info, `../../src/${bin}/commands`, plugin))
+  copyFileSync(join(dir, 'oclif.manifest.json'), join(unbundled, 'oclif.manifest.json'))
 }
 
 const addon = join(root, 'native/peercred.c')
@@ -95,4 +71,10 @@ if (existsSync(addon)) {
   const include = join(dirname(dirname(process.execPath)), 'include/node')
   mkdirSync(join(root, 'native/build'), {recursive: true})
   run('gcc', ['-O2', '-shared', '-fPIC', '-I', include, addon, '-o', join(root, 'native/build/peercred.node')])
+}
+
+// Each bundle's V8 code cache, from one run of `<bin> --help` (src/cli/load-bundle.cts writes it at exit).
+for (const bin of Object.keys(roots)) {
+  rmSync(join(root, 'dist/bundle', `${bin}.v8cache`), {force: true})
+  run(process.execPath, [join(root, 'bin', `${bin}.js`), '--help'], {stdio: 'ignore'})
 }

@@ -64,8 +64,9 @@ function send(request: Omit<CommandRequest, 'id'>): Promise<CommandReply> {
   })
 }
 
+/** The unbundled oclif root (scripts/build.mjs): commands share their modules with this thread's imports. */
 function configFile(bin: Bin): string {
-  return join(REPO, 'clis', bin, 'package.json')
+  return join(REPO, 'dist', 'roots', bin, 'package.json')
 }
 
 /** Run `bin args...` to its exit code, as the binary would, capturing what it prints. */

@@ -12,9 +12,8 @@ let library: X509Library | undefined
 
 export function x509Library(): X509Library {
   if (library === undefined) {
-    const require = createRequire(import.meta.url)
-    require('reflect-metadata')
-    library = require('@peculiar/x509') as X509Library
+    createRequire(import.meta.url)('reflect-metadata')
+    library = createRequire(import.meta.url)('@peculiar/x509') as X509Library
   }
   return library
 }

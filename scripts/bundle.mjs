@@ -1,0 +1,140 @@
+// One file per binary (dist/bundle/<bin>.cjs), for start-up: resolving and compiling some 700
+// modules one by one was most of a command's time. esbuild bundles the compiled program with its
+// dependencies; the bin shims load it with V8's code cache (src/cli/load-bundle.cts). Commands stay
+// lazy: the bundle's COMMANDS map (oclif's explicit command discovery) loads a command's modules
+// only when oclif reads its entry, and every dynamic import() is a lazy require inside the bundle.
+import {build} from 'esbuild'
+import {readdirSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
+import {dirname, join, relative, sep} from 'node:path'
+
+/** The oclif command id of each compiled command file under `dir` (oclif: `a/b/index.js` is `a:b`). */
+export function commandFiles(dir) {
+  const walk = (at) => readdirSync(at, {withFileTypes: true}).flatMap((entry) => {
+    const path = join(at, entry.name)
+    if (entry.isDirectory()) return walk(path)
+    return entry.name.endsWith('.js') ? [path] : []
+  })
+  return walk(dir).map((file) => {
+    const parts = relative(dir, file).slice(0, -'.js'.length).split(sep)
+    if (parts.at(-1) === 'index') parts.pop()
+    return {id: parts.join(':'), file}
+  }).sort((a, b) => a.id.localeCompare(b.id))
+}
+
+/** Shell completion (`<bin> autocomplete`): oclif's plugin's commands, served as the binary's own. */
+export const COMPLETION_COMMANDS = ['autocomplete', 'autocomplete:create', 'autocomplete:script']
+// By path: the package exports only its index.
+const completionLib = dirname(createRequire(import.meta.url).resolve('@oclif/plugin-autocomplete'))
+const completionFile = (id) => join(completionLib, 'commands', ...id.split(':'), ...(id.includes(':') ? [] : ['index'])) + '.js'
+
+function entrySource(root, bin, completion) {
+  const commands = [
+    ...commandFiles(join(root, 'dist/src', bin, 'commands')),
+    ...(completion ? COMPLETION_COMMANDS.map((id) => ({id, file: completionFile(id)})) : []),
+  ]
+  const getters = commands.map(({id, file}) =>
+    `  ${JSON.stringify(id)}: {enumerable: true, get: () => require(${JSON.stringify(file)}).default},`)
+  return [
+    `exports.run = require(${JSON.stringify(join(root, 'dist/src/cli/run.js'))}).run`,
+    'exports.COMMANDS = Object.defineProperties({}, {',
+    ...getters,
+    '})',
+    '',
+  ].join('\n')
+}
+
+/** Package -> chunk, from the compiled loader (so after tsc has run). */
+const vendorChunks = () => createRequire(import.meta.url)('../dist/src/cli/load-bundle.cjs').VENDOR_CHUNKS
+
+const common = () => ({
+  bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: process.env.SVIDKIT_BUNDLE_MINIFY !== '0', keepNames: true,
+  // One-byte source: the loader reads it as latin1, with no UTF-8 decoding.
+  charset: 'ascii',
+  // import() inside the bundle becomes require(): a vm.Script has no module loader for import()
+  // without an experimental flag, and everything the program imports is in the bundle.
+  supported: {'dynamic-import': false},
+  // import.meta.url, for the few modules that look for files above themselves (proto/, native/).
+  define: {'import.meta.url': '__bundleUrl'},
+  banner: {js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;"},
+  // The vendor chunks are required at run time (src/cli/load-bundle.cts); oclif's TypeScript
+  // support (development roots only) and pg's optional native driver are never bundled.
+  external: [...Object.keys(vendorChunks()), 'typescript', 'pg-native'],
+  logLevel: 'warning',
+})
+
+/**
+ * ES modules have no require, so the compiled sources load CommonJS packages synchronously with
+ * `createRequire(import.meta.url)('name')`, which esbuild leaves to Node. Written as `require('name')`
+ * here, the package is bundled (or, for a vendor package, taken from its chunk) like any import.
+ */
+const moduleRequire = {
+  name: 'module-require',
+  setup(build) {
+    build.onLoad({filter: /[\\/]dist[\\/]src[\\/].*\.js$/}, async ({path}) => {
+      const text = await readFile(path, 'utf8')
+      return {contents: text.replace(/createRequire\(import\.meta\.url\)\(('[^']+')\)/g, 'require($1)'), loader: 'js'}
+    })
+  },
+}
+
+/**
+ * Start-up trims, measured by the cli bench:
+ * - '@oclif/core' is served by its parts, each loaded when first read, instead of its index, which
+ *   loads every part and checks the Node version with semver at load.
+ * - 'debug' loads only when DEBUG is set: oclif makes a logger per namespace at load, and debug's Node
+ *   side loads tty and net to choose colours, for output nobody sees otherwise.
+ */
+const OCLIF_PARTS = {
+  Command: "require('@oclif/core/command').Command", Flags: "require('@oclif/core/flags')",
+  Args: "require('@oclif/core/args')", Errors: "require('@oclif/core/errors')",
+  Config: "require('@oclif/core/config').Config", run: "require('@oclif/core/run').run",
+  flush: "require('@oclif/core/flush').flush", ux: "require('@oclif/core/ux').ux",
+}
+const startupTrims = {
+  name: 'startup-trims',
+  setup(build) {
+    build.onResolve({filter: /^@oclif\/core$/}, ({resolveDir}) => ({path: 'oclif-core', namespace: 'trim', pluginData: {resolveDir}}))
+    build.onResolve({filter: /^debug$/, namespace: 'file'}, async ({resolveDir, kind}) => {
+      const real = await build.resolve('debug', {resolveDir, kind, namespace: 'real'})
+      return {path: 'debug', namespace: 'trim', pluginData: {resolveDir, real: real.path}}
+    })
+    build.onLoad({filter: /.*/, namespace: 'trim'}, ({path, pluginData}) => {
+      const contents = path === 'oclif-core'
+        ? `Object.defineProperties(exports, {${Object.entries(OCLIF_PARTS).map(([name, load]) => `${name}: {enumerable: true, get: () => ${load}}`).join(', ')}})`
+        : `const off = Object.assign(() => {}, {enabled: false, extend: () => off, log: () => {}})
+module.exports = process.env.DEBUG ? require(${JSON.stringify(pluginData.real)}) : Object.assign(() => off, {enable() {}, disable: () => '', enabled: () => false})`
+      return {contents, loader: 'js', resolveDir: pluginData.resolveDir}
+    })
+  },
+}
+
+/** Bundles bin's program (and the completion commands when `completion`) into dist/bundle/<bin>.cjs. */
+export async function bundleBinary(root, bin, completion) {
+  await build({
+    ...common(),
+    stdin: {contents: entrySource(root, bin, completion), resolveDir: root, sourcefile: `${bin}-entry.cjs`, loader: 'js'},
+    outfile: join(root, 'dist/bundle', `${bin}.cjs`),
+    plugins: [moduleRequire, startupTrims],
+  })
+}
+
+/** Each vendor chunk: its packages, requiring the other chunks' packages through the loader. */
+export async function bundleVendorChunks(root) {
+  const chunkOf = vendorChunks()
+  const chunks = new Map()
+  for (const [name, chunk] of Object.entries(chunkOf)) chunks.set(chunk, [...(chunks.get(chunk) ?? []), name])
+  await Promise.all([...chunks].map(([chunk, packages]) => {
+    const own = new Set(packages)
+    // Side-effect packages (the polyfill) load first; the chunk exports the last one.
+    const lines = packages.map((name, i) => `${i === packages.length - 1 ? 'module.exports = ' : ''}require(${JSON.stringify(name)})`)
+    const options = common()
+    return build({
+      ...options,
+      stdin: {contents: lines.join('\n'), resolveDir: root, sourcefile: `${chunk}-chunk.cjs`, loader: 'js'},
+      outfile: join(root, 'dist/bundle/vendor', `${chunk}.cjs`),
+      external: options.external.filter((name) => !own.has(name)),
+    })
+  }))
+}

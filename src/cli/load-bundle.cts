@@ -1,0 +1,115 @@
+/**
+ * What the bin shims run: the binary's whole program is one CommonJS file, dist/bundle/<bin>.cjs
+ * (scripts/bundle.mjs), compiled here with V8's code cache beside it (<bin>.v8cache), so a start
+ * neither resolves hundreds of modules nor compiles the functions that ran last time. The cache is
+ * written by the build; when V8 refuses it (another Node, other flags) or it is missing, the run
+ * compiles normally and leaves a fresh one behind if the directory is writable. Node 22's
+ * module.enableCompileCache does the same for any module; this works on Node 20 too.
+ *
+ * The module is registered in require's cache under its own path, so oclif's explicit command
+ * discovery (clis/<bin>/package.json: `require(dist/bundle/<bin>.cjs).COMMANDS`) gets this instance.
+ */
+import fs = require('node:fs')
+import Module = require('node:module')
+import path = require('node:path')
+import url = require('node:url')
+import vm = require('node:vm')
+
+interface BundleExports {
+  run(bin: string, binUrl: string): Promise<void>
+}
+
+/**
+ * Large packages few commands use, each bundled apart in dist/bundle/vendor/<chunk>.cjs (with its own
+ * code cache), so a command reads and compiles them only when it requires them. Package -> chunk.
+ * A chunk exports its last package; reflect-metadata, the polyfill @peculiar/x509 needs, loads first.
+ */
+const VENDOR_CHUNKS: Readonly<Record<string, string>> = {
+  'undici': 'undici',
+  'pg': 'pg',
+  'reflect-metadata': 'x509',
+  '@peculiar/x509': 'x509',
+  '@grpc/grpc-js': 'grpc-js',
+  '@grpc/proto-loader': 'proto-loader',
+  'jose': 'jose',
+  'prom-client': 'prom-client',
+}
+
+type RequireFunction = NodeJS.Require
+
+/** Loads dist/bundle/<bin>.cjs and runs the command line with it, as bin/<bin>.js. */
+function runBundled(bin: string, binFile: string): Promise<void> {
+  const bundleDir = path.join(path.dirname(binFile), '..', 'dist', 'bundle')
+  const bundle = loadBundle(path.join(bundleDir, `${bin}.cjs`), chunkRequire(bundleDir)) as BundleExports
+  return bundle.run(bin, url.pathToFileURL(binFile).href)
+}
+
+/** The require a bundle sees: a vendor package from its chunk, anything else from Node. */
+function chunkRequire(bundleDir: string): (file: string) => RequireFunction {
+  const chunks = new Map<string, unknown>()
+  const chunk = (name: string): unknown => {
+    if (!chunks.has(name)) {
+      const file = path.join(bundleDir, 'vendor', `${name}.cjs`)
+      chunks.set(name, loadBundle(file, requireFor))
+    }
+    return chunks.get(name)
+  }
+  const requireFor = (file: string): RequireFunction => {
+    const nodeRequire = Module.createRequire(file)
+    const vendorRequire = (id: string): unknown => {
+      const name = VENDOR_CHUNKS[id]
+      return name === undefined ? nodeRequire(id) : chunk(name)
+    }
+    return Object.assign(vendorRequire, {resolve: nodeRequire.resolve, cache: nodeRequire.cache, main: nodeRequire.main, extensions: nodeRequire.extensions})
+  }
+  return requireFor
+}
+
+function loadBundle(file: string, requireFor: (file: string) => RequireFunction): unknown {
+  // The bundle is ASCII (esbuild's charset=ascii): read as latin1, it needs no UTF-8 decoding.
+  const source = fs.readFileSync(file, 'latin1')
+  const cacheFile = file.replace(/\.cjs$/, '.v8cache')
+  const cachedData = readIfPresent(cacheFile)
+  const script = new vm.Script(Module.wrap(source), {filename: file, cachedData})
+  if (cachedData === undefined || script.cachedDataRejected === true) keepCacheAtExit(script, cacheFile)
+  const bundleModule = new Module(file)
+  bundleModule.filename = file
+  const require = requireFor(file)
+  bundleModule.paths = require.resolve.paths('') ?? []
+  require.cache[file] = bundleModule
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void
+  wrapper.call(bundleModule.exports, bundleModule.exports, require, bundleModule, file, path.dirname(file))
+  bundleModule.loaded = true
+  return bundleModule.exports
+}
+
+function readIfPresent(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * At exit the cache holds every function this run compiled. It is kept only if V8's flags are what
+ * they were at load (a command may tune the heap, which would make the cache useless to the next
+ * start), and written whole or not at all; a read-only install simply goes without. node:v8 is
+ * loaded only here: it costs a start some 5 ms.
+ */
+function keepCacheAtExit(script: vm.Script, cacheFile: string): void {
+  const v8: typeof import('node:v8') = require('node:v8')
+  const tag = v8.cachedDataVersionTag()
+  process.once('exit', () => {
+    if (v8.cachedDataVersionTag() !== tag) return
+    const temp = `${cacheFile}.${process.pid}.tmp`
+    try {
+      fs.writeFileSync(temp, script.createCachedData())
+      fs.renameSync(temp, cacheFile)
+    } catch {
+      // Not writable here: the next start compiles again.
+    }
+  })
+}
+
+export = {runBundled, VENDOR_CHUNKS}
