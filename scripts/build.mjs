@@ -73,8 +73,7 @@ if (existsSync(addon)) {
   run('gcc', ['-O2', '-shared', '-fPIC', '-I', include, addon, '-o', join(root, 'native/build/peercred.node')])
 }
 
-// Each bundle's V8 code cache, from one run of `<bin> --help` (src/cli/load-bundle.cts writes it at exit).
+// Each bundle's V8 code cache (scripts/warm-code-cache.mjs says from what).
 for (const bin of Object.keys(roots)) {
-  rmSync(join(root, 'dist/bundle', `${bin}.v8cache`), {force: true})
-  run(process.execPath, [join(root, 'bin', `${bin}.js`), '--help'], {stdio: 'ignore'})
+  run(process.execPath, [join(root, 'scripts/warm-code-cache.mjs'), bin], {stdio: 'ignore'})
 }

@@ -37,7 +37,9 @@ function entrySource(root, bin, completion) {
   const getters = commands.map(({id, file}) =>
     `  ${JSON.stringify(id)}: {enumerable: true, get: () => require(${JSON.stringify(file)}).default},`)
   return [
-    `exports.run = require(${JSON.stringify(join(root, 'dist/src/cli/run.js'))}).run`,
+    `const cli = require(${JSON.stringify(join(root, 'dist/src/cli/run.js'))})`,
+    'exports.run = cli.run',
+    'exports.runCli = cli.runCli',
     'exports.COMMANDS = Object.defineProperties({}, {',
     ...getters,
     '})',

@@ -17,6 +17,7 @@ import vm = require('node:vm')
 
 interface BundleExports {
   run(bin: string, binUrl: string): Promise<void>
+  runCli(bin: string, argv: readonly string[], rootPackageJson: string): Promise<number>
 }
 
 /**
@@ -37,11 +38,15 @@ const VENDOR_CHUNKS: Readonly<Record<string, string>> = {
 
 type RequireFunction = NodeJS.Require
 
-/** Loads dist/bundle/<bin>.cjs and runs the command line with it, as bin/<bin>.js. */
+/** Runs the command line with dist/bundle/<bin>.cjs, as bin/<bin>.js. */
 function runBundled(bin: string, binFile: string): Promise<void> {
+  return loadBinary(bin, binFile).run(bin, url.pathToFileURL(binFile).href)
+}
+
+/** The binary's bundle, loaded (also what the build's code cache warm-up runs). */
+function loadBinary(bin: string, binFile: string): BundleExports {
   const bundleDir = path.join(path.dirname(binFile), '..', 'dist', 'bundle')
-  const bundle = loadBundle(path.join(bundleDir, `${bin}.cjs`), chunkRequire(bundleDir)) as BundleExports
-  return bundle.run(bin, url.pathToFileURL(binFile).href)
+  return loadBundle(path.join(bundleDir, `${bin}.cjs`), chunkRequire(bundleDir)) as BundleExports
 }
 
 /** The require a bundle sees: a vendor package from its chunk, anything else from Node. */
@@ -69,9 +74,10 @@ function loadBundle(file: string, requireFor: (file: string) => RequireFunction)
   // The bundle is ASCII (esbuild's charset=ascii): read as latin1, it needs no UTF-8 decoding.
   const source = fs.readFileSync(file, 'latin1')
   const cacheFile = file.replace(/\.cjs$/, '.v8cache')
-  const cachedData = readIfPresent(cacheFile)
+  const stamp = bundleStamp(file)
+  const cachedData = readCache(cacheFile, stamp)
   const script = new vm.Script(Module.wrap(source), {filename: file, cachedData})
-  if (cachedData === undefined || script.cachedDataRejected === true) keepCacheAtExit(script, cacheFile)
+  if (cachedData === undefined || script.cachedDataRejected === true) keepCacheAtExit(script, cacheFile, stamp)
   const bundleModule = new Module(file)
   bundleModule.filename = file
   const require = requireFor(file)
@@ -83,12 +89,28 @@ function loadBundle(file: string, requireFor: (file: string) => RequireFunction)
   return bundleModule.exports
 }
 
-function readIfPresent(file: string): Buffer | undefined {
+/**
+ * What a cache was made from: V8 checks only the source's length, so a rebuilt bundle of the same
+ * length would run the old code. The cache file starts with the bundle's size and modification time.
+ */
+const STAMP_BYTES = 16
+
+function bundleStamp(file: string): Buffer {
+  const stat = fs.statSync(file)
+  const stamp = Buffer.alloc(STAMP_BYTES)
+  stamp.writeDoubleLE(stat.size, 0)
+  stamp.writeDoubleLE(stat.mtimeMs, 8)
+  return stamp
+}
+
+function readCache(file: string, stamp: Buffer): Buffer | undefined {
+  let data: Buffer
   try {
-    return fs.readFileSync(file)
+    data = fs.readFileSync(file)
   } catch {
     return undefined
   }
+  return data.subarray(0, STAMP_BYTES).equals(stamp) ? data.subarray(STAMP_BYTES) : undefined
 }
 
 /**
@@ -97,14 +119,14 @@ function readIfPresent(file: string): Buffer | undefined {
  * start), and written whole or not at all; a read-only install simply goes without. node:v8 is
  * loaded only here: it costs a start some 5 ms.
  */
-function keepCacheAtExit(script: vm.Script, cacheFile: string): void {
+function keepCacheAtExit(script: vm.Script, cacheFile: string, stamp: Buffer): void {
   const v8: typeof import('node:v8') = require('node:v8')
   const tag = v8.cachedDataVersionTag()
   process.once('exit', () => {
     if (v8.cachedDataVersionTag() !== tag) return
     const temp = `${cacheFile}.${process.pid}.tmp`
     try {
-      fs.writeFileSync(temp, script.createCachedData())
+      fs.writeFileSync(temp, Buffer.concat([stamp, script.createCachedData()]))
       fs.renameSync(temp, cacheFile)
     } catch {
       // Not writable here: the next start compiles again.
@@ -112,4 +134,4 @@ function keepCacheAtExit(script: vm.Script, cacheFile: string): void {
   })
 }
 
-export = {runBundled, VENDOR_CHUNKS}
+export = {runBundled, loadBinary, VENDOR_CHUNKS}

@@ -1,4 +1,8 @@
 /** Entry for the bin shims: one oclif root per binary (clis/<bin>/package.json, made by the build). */
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import type {Interfaces} from '@oclif/core'
 
 /** Global flags Teleport accepts before the command (`tctl --auth-server URL -i FILE status`, `tctl -c teleport.yaml get all`). */
 const VALUE_FLAGS = new Set(['--auth-server', '--identity', '-i', '--data-dir', '-c', '--config'])
@@ -34,10 +38,10 @@ export function hoistGlobalFlags(argv: readonly string[]): string[] {
  * root is loaded from its package.json on each call, as each process does: a Config object reused
  * across runs loses subcommands after some help pages.
  */
-export async function runCli(bin: string, argv: readonly string[], rootPackageJson: string): Promise<number> {
+export async function runCli(bin: string, argv: readonly string[], root: string | Interfaces.LoadOptions): Promise<number> {
   const [{run, Errors}, {EXIT_OK, reportError, wantsDebug}] = await Promise.all([import('@oclif/core'), import('./report-error.js')])
   try {
-    await run(hoistGlobalFlags(argv), rootPackageJson)
+    await run(hoistGlobalFlags(argv), root)
     return EXIT_OK
   } catch (err) {
     if (err instanceof Errors.ExitError) return err.oclif.exit ?? 1
@@ -47,8 +51,17 @@ export async function runCli(bin: string, argv: readonly string[], rootPackageJs
 
 /** Entry for the bin shims: exit at once on failure, as oclif's own handler does (a lingering socket must not hold it). */
 export async function run(bin: string, binUrl: string): Promise<void> {
-  const code = await runCli(bin, process.argv.slice(2), new URL(`../clis/${bin}/package.json`, binUrl).href)
+  const code = await runCli(bin, process.argv.slice(2), oclifRoot(bin, binUrl))
   if (code !== 0) process.exit(code)
   const {flush} = await import('@oclif/core')
   await flush()
+}
+
+/**
+ * The binary's oclif root, its package.json read here: given both, oclif neither searches for the
+ * root nor reads the file again (@oclif/core lib/config/plugin.js), some milliseconds of each start.
+ */
+function oclifRoot(bin: string, binUrl: string): Interfaces.LoadOptions {
+  const root = fileURLToPath(new URL(`../clis/${bin}/`, binUrl))
+  return {root, pjson: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Interfaces.PJSON}
 }
