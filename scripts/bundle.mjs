@@ -50,6 +50,7 @@ function entrySource(root, bin, completion) {
 /** Package -> chunk, from the compiled loader (so after tsc has run). */
 const vendorChunks = () => createRequire(import.meta.url)('../dist/src/cli/load-bundle.cjs').VENDOR_CHUNKS
 
+// SVIDKIT_BUNDLE_MINIFY=0 builds readable bundles, for reading a stack trace or a profile.
 const common = () => ({
   bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: process.env.SVIDKIT_BUNDLE_MINIFY !== '0', keepNames: true,
   // One-byte source: the loader reads it as latin1, with no UTF-8 decoding.
