@@ -88,6 +88,10 @@ const moduleRequire = {
  *   loads every part and checks the Node version with semver at load.
  * - 'debug' loads only when DEBUG is set: oclif makes a logger per namespace at load, and debug's Node
  *   side loads tty and net to choose colours, for output nobody sees otherwise.
+ * - 'wsl-utils' is only asked isWsl (oclif's getPlatform, at every start): it comes from 'is-wsl', which
+ *   wsl-utils re-exports, without wsl-utils' PowerShell helpers and their child_process.
+ * - Node's child_process, readline and perf_hooks, which packages require at load and most runs never
+ *   call, load on first use: each require inside a package gets an object that forwards to the module.
  */
 const OCLIF_PARTS = {
   Command: "require('@oclif/core/command').Command", Flags: "require('@oclif/core/flags')",
@@ -95,15 +99,26 @@ const OCLIF_PARTS = {
   Config: "require('@oclif/core/config').Config", run: "require('@oclif/core/run').run",
   flush: "require('@oclif/core/flush').flush", ux: "require('@oclif/core/ux').ux",
 }
+const LAZY_BUILTINS = /^(node:)?(child_process|readline|perf_hooks)$/
+const lazyBuiltin = (name) => `const load = () => require(${JSON.stringify(name)})
+module.exports = new Proxy({}, {get: (_, key) => load()[key], has: (_, key) => key in load(),
+  ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => Object.getOwnPropertyDescriptor(load(), key)})`
+
 const startupTrims = {
   name: 'startup-trims',
   setup(build) {
+    build.onResolve({filter: LAZY_BUILTINS}, ({path, importer, resolveDir}) =>
+      importer.includes('node_modules') ? {path, namespace: 'lazy-builtin', pluginData: {resolveDir}} : undefined)
+    build.onLoad({filter: /.*/, namespace: 'lazy-builtin'}, ({path, pluginData}) =>
+      ({contents: lazyBuiltin(path.startsWith('node:') ? path : `node:${path}`), loader: 'js', resolveDir: pluginData.resolveDir}))
+    build.onResolve({filter: /^wsl-utils$/}, ({resolveDir}) => ({path: 'wsl-utils', namespace: 'trim', pluginData: {resolveDir}}))
     build.onResolve({filter: /^@oclif\/core$/}, ({resolveDir}) => ({path: 'oclif-core', namespace: 'trim', pluginData: {resolveDir}}))
     build.onResolve({filter: /^debug$/, namespace: 'file'}, async ({resolveDir, kind}) => {
       const real = await build.resolve('debug', {resolveDir, kind, namespace: 'real'})
       return {path: 'debug', namespace: 'trim', pluginData: {resolveDir, real: real.path}}
     })
     build.onLoad({filter: /.*/, namespace: 'trim'}, ({path, pluginData}) => {
+      if (path === 'wsl-utils') return {contents: "export {default as isWsl} from 'is-wsl'", loader: 'js', resolveDir: pluginData.resolveDir}
       const contents = path === 'oclif-core'
         ? `Object.defineProperties(exports, {${Object.entries(OCLIF_PARTS).map(([name, load]) => `${name}: {enumerable: true, get: () => ${load}}`).join(', ')}})`
         : `const off = Object.assign(() => {}, {enabled: false, extend: () => off, log: () => {}})
