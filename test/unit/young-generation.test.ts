@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {test} from 'node:test'
+
+const MODULE = new URL('../../src/lib/young-generation.js', import.meta.url).href
+
+/** A child that keeps ~20 MB of short-lived survivors (what makes V8 grow new space), then reports new space's size in bytes. */
+function newSpaceAfterBurst(preload: readonly string[]): number {
+  const script = `
+    let keep = []
+    for (let i = 0; i < 2e6; i++) { keep.push({i, s: 'x' + i}); if (keep.length > 2e5) keep = [] }
+    const s = require('node:v8').getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')
+    process.stdout.write(String(s.space_size))`
+  return Number(execFileSync(process.execPath, [...preload, '-e', script], {encoding: 'utf8'}))
+}
+
+test('young-generation: new space keeps its initial size through an allocation burst', () => {
+  const grown = newSpaceAfterBurst([])
+  const kept = newSpaceAfterBurst(['--import', MODULE])
+  assert.ok(kept <= 4 * 1024 * 1024, `new space with the module: ${kept} bytes`)
+  assert.ok(grown > kept, `without the module new space grows (${grown} bytes), with it ${kept}`)
+})
