@@ -50,7 +50,9 @@ export async function runTbotStart(input: StartInput): Promise<AgentRun> {
   // The diagnostics service (lib/tbot/diag) lives as long as the process, from before the join.
   const diag = config.diagAddr !== undefined && !config.oneshot ? await (await import('../lib/tbot/diag/server.js')).startTbotDiag(config.diagAddr, log) : undefined
   try {
-    await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter({bundlePollIntervalMs}), bundlePollIntervalMs})
+    // The binary turned the optimizing compiler off for start-up (lib/idle-memory.ts); on again once the outputs are written.
+    const onSettled = () => void import('../lib/idle-memory.js').then((m) => m.optimizeFromNowOn())
+    await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter({bundlePollIntervalMs}), bundlePollIntervalMs, onSettled})
   } finally {
     await diag?.close()
   }

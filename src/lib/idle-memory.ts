@@ -1,0 +1,24 @@
+/**
+ * V8 settings for a process that spends its life idle after a start-up burst (tbot): imported first
+ * by its binary, for their side effects, before the burst. Figures: bench/tbot-rss.ts.
+ *
+ * - The young generation (new space) keeps its initial size instead of growing to 16 MB per
+ *   semi-space under the burst: grown, it stays committed and resident while the process idles
+ *   (~12 MB of tbot's idle RSS). `--max-semi-space-size` is read once, when the heap is set up, so
+ *   it cannot be set here; the growth factor is read each time new space grows (v8 src/heap/heap.cc
+ *   `Heap::CheckNewSpaceExpansionCriteria` → src/heap/new-spaces.cc `SemiSpaceNewSpace::Grow`).
+ *   The cost is more frequent scavenges under a sustained allocation load.
+ * - The optimizing compiler (TurboFan) is off until `optimizeFromNowOn()`: the burst runs code once,
+ *   and optimizing it touched ~4 MB of compiler code in the node binary and ~4 MB of compiler memory
+ *   that stay resident afterwards. Once start-up is over (tbot: every output has made its first
+ *   attempt), hot code is optimized as usual.
+ */
+import {setFlagsFromString} from 'node:v8'
+
+setFlagsFromString('--semi-space-growth-factor=1')
+setFlagsFromString('--no-opt')
+
+/** Turns the optimizing compiler back on (start-up is over). */
+export function optimizeFromNowOn(): void {
+  setFlagsFromString('--opt')
+}
