@@ -8,17 +8,20 @@
  *   it cannot be set here; the growth factor is read each time new space grows (v8 src/heap/heap.cc
  *   `Heap::CheckNewSpaceExpansionCriteria` → src/heap/new-spaces.cc `SemiSpaceNewSpace::Grow`).
  *   The cost is more frequent scavenges under a sustained allocation load.
- * - The optimizing compiler (TurboFan) is off until `optimizeFromNowOn()`: the burst runs code once,
- *   and optimizing it touched ~4 MB of compiler code in the node binary and ~4 MB of compiler memory
- *   that stay resident afterwards. Once start-up is over (tbot: every output has made its first
- *   attempt), hot code is optimized as usual.
+ * - The compilers past the interpreter (TurboFan, and the Sparkplug baseline) are off until
+ *   `optimizeFromNowOn()`: the burst runs most code once, and compiling it touched ~4 MB of compiler
+ *   code in the node binary and ~5 MB of compiler memory and machine code that stay resident
+ *   afterwards. Once start-up is over (tbot: every output has made its first attempt), hot code is
+ *   compiled as usual.
  */
 import {setFlagsFromString} from 'node:v8'
 
 setFlagsFromString('--semi-space-growth-factor=1')
 setFlagsFromString('--no-opt')
+setFlagsFromString('--no-sparkplug')
 
-/** Turns the optimizing compiler back on (start-up is over). */
+/** Turns the compilers back on (start-up is over). */
 export function optimizeFromNowOn(): void {
   setFlagsFromString('--opt')
+  setFlagsFromString('--sparkplug')
 }
