@@ -7,6 +7,7 @@ import type {OneLineServiceType, StartFlags} from '../lib/tbot/config/one-line.j
 import {dataDirFlag} from './admin.js'
 import {parseDuration} from '../lib/duration.js'
 import {BadParameterError} from '../lib/errors.js'
+import {optimizeFromNowOn} from '../lib/idle-memory.js'
 
 export const sharedStartFlags = {
   'data-dir': dataDirFlag,
@@ -50,9 +51,8 @@ export async function runTbotStart(input: StartInput): Promise<AgentRun> {
   // The diagnostics service (lib/tbot/diag) lives as long as the process, from before the join.
   const diag = config.diagAddr !== undefined && !config.oneshot ? await (await import('../lib/tbot/diag/server.js')).startTbotDiag(config.diagAddr, log) : undefined
   try {
-    // The binary turned the optimizing compiler off for start-up (lib/idle-memory.ts); on again once the outputs are written.
-    const onSettled = () => void import('../lib/idle-memory.js').then((m) => m.optimizeFromNowOn())
-    await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter({bundlePollIntervalMs}), bundlePollIntervalMs, onSettled})
+    // The binary left the compilers off for start-up (lib/idle-memory.ts): on again once the outputs are written.
+    await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter({bundlePollIntervalMs}), bundlePollIntervalMs, onSettled: optimizeFromNowOn})
   } finally {
     await diag?.close()
   }

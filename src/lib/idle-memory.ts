@@ -1,6 +1,7 @@
 /**
- * V8 settings for a process that spends its life idle after a start-up burst (tbot): imported first
- * by its binary, for their side effects, before the burst. Figures: bench/tbot-rss.ts.
+ * V8 settings for a process that spends its life mostly idle after a start-up burst (tbot, the
+ * server): `startLean()` runs before the burst (idle-memory-start.ts, which the binaries import
+ * first), `optimizeFromNowOn()` once start-up is over. Figures: bench/tbot-rss.ts.
  *
  * - The young generation (new space) keeps its initial size instead of growing to 16 MB per
  *   semi-space under the burst: grown, it stays committed and resident while the process idles
@@ -12,13 +13,17 @@
  *   `optimizeFromNowOn()`: the burst runs most code once, and compiling it touched ~4 MB of compiler
  *   code in the node binary and ~5 MB of compiler memory and machine code that stay resident
  *   afterwards. Once start-up is over (tbot: every output has made its first attempt), hot code is
- *   compiled as usual.
+ *   compiled as usual (tbot: once every output has made its first attempt; the server: once ready).
+ *   Calling it without `startLean()` before changes nothing (the defaults).
  */
 import {setFlagsFromString} from 'node:v8'
 
-setFlagsFromString('--semi-space-growth-factor=1')
-setFlagsFromString('--no-opt')
-setFlagsFromString('--no-sparkplug')
+/** Before the start-up burst: young generation at its initial size, compilers past the interpreter off. */
+export function startLean(): void {
+  setFlagsFromString('--semi-space-growth-factor=1')
+  setFlagsFromString('--no-opt')
+  setFlagsFromString('--no-sparkplug')
+}
 
 /** Turns the compilers back on (start-up is over). */
 export function optimizeFromNowOn(): void {
