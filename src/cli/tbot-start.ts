@@ -7,6 +7,7 @@ import type {OneLineServiceType, StartFlags} from '../lib/tbot/config/one-line.j
 import {dataDirFlag} from './admin.js'
 import {parseDuration} from '../lib/duration.js'
 import {BadParameterError} from '../lib/errors.js'
+import {optimizeFromNowOn} from '../lib/idle-memory.js'
 
 export const sharedStartFlags = {
   'data-dir': dataDirFlag,
@@ -50,7 +51,8 @@ export async function runTbotStart(input: StartInput): Promise<AgentRun> {
   // The diagnostics service (lib/tbot/diag) lives as long as the process, from before the join.
   const diag = config.diagAddr !== undefined && !config.oneshot ? await (await import('../lib/tbot/diag/server.js')).startTbotDiag(config.diagAddr, log) : undefined
   try {
-    await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter({bundlePollIntervalMs}), bundlePollIntervalMs})
+    // The binary left the compilers off for start-up (lib/idle-memory.ts): on again once the outputs are written.
+    await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter({bundlePollIntervalMs}), bundlePollIntervalMs, onSettled: optimizeFromNowOn})
   } finally {
     await diag?.close()
   }

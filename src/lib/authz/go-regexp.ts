@@ -7,8 +7,21 @@
  * and a bounded cache of compiled patterns (Teleport keeps an LRU of 1000 in lib/utils/replace.go,
  * `exprCache`).
  */
-import {RE2JS, RE2JSException} from 're2js'
+import {createRequire} from 'node:module'
+import type {RE2JS} from 're2js'
 import {BadParameterError} from '../errors.js'
+
+let library: typeof import('re2js') | undefined
+
+/**
+ * re2js, loaded on first compile (its CommonJS build, so compiling stays synchronous): the label
+ * values roles are usually written with are plain text (labels.ts compares those as text), and an
+ * idle tbot then never loads it (~2 MB of RSS).
+ */
+function re2js(): typeof import('re2js') {
+  library ??= createRequire(import.meta.url)('re2js') as typeof import('re2js')
+  return library
+}
 
 export class GoRegexp {
   private readonly groupIndex: Readonly<Record<string, number>>
@@ -41,9 +54,9 @@ export class GoRegexp {
    */
   static compileUncached(pattern: string): GoRegexp {
     try {
-      return new GoRegexp(RE2JS.compile(pattern))
+      return new GoRegexp(re2js().RE2JS.compile(pattern))
     } catch (err) {
-      if (err instanceof RE2JSException) throw new BadParameterError(err.message, {cause: err})
+      if (err instanceof re2js().RE2JSException) throw new BadParameterError(err.message, {cause: err})
       throw err
     }
   }

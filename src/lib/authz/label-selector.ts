@@ -19,7 +19,7 @@
 import {BadParameterError} from '../errors.js'
 import {GoRegexp} from './go-regexp.js'
 import {estimatePatternSize} from './pattern-size.js'
-import {isRegexForm, labelExpressionPattern, matchLabelsWith, WILDCARD, type LabelMatch, type LabelSelector, type Labels} from './labels.js'
+import {isPlainExpression, labelExpressionPattern, matchLabelsWith, type LabelMatch, type LabelSelector, type Labels} from './labels.js'
 
 export const SELECTOR_LIMITS = {
   labels: 64,
@@ -62,10 +62,6 @@ export function checkSelectorSize(selector: LabelSelector, field: string): void 
 type Test = (value: string) => boolean
 
 /** A plain value is an exact match (`^quoted$` in Teleport), so no regexp is needed for it. */
-function isPlain(expression: string): boolean {
-  return !isRegexForm(expression) && !expression.includes(WILDCARD)
-}
-
 /** What the selector's patterns have used of the instruction budget: estimated, then compiled. */
 interface Spent {
   estimated: number
@@ -74,7 +70,7 @@ interface Spent {
 
 /** One pattern's test, charged to `spent`; `where` names the value in a refusal. */
 function compileValue(expression: string, spent: Spent, where: string): Test {
-  if (isPlain(expression)) return (value) => value === expression
+  if (isPlainExpression(expression)) return (value) => value === expression
   const limit = SELECTOR_LIMITS.programSize
   const tooComplex = () => new BadParameterError(`${where}: the patterns are too complex; at most ${limit} regexp instructions are allowed in all`)
   const pattern = labelExpressionPattern(expression)

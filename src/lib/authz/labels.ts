@@ -50,12 +50,18 @@ export function matchLabelsWith(selector: LabelSelector, labels: Labels | undefi
   return {matched: true, reason: 'matched'}
 }
 
-/** Teleport `utils.MatchString`: a full match of a glob, or of a `^…$` Go regular expression. */
+/**
+ * Teleport `utils.MatchString`: a full match of a glob, or of a `^…$` Go regular expression. A glob
+ * without `*` compiles to `^QuoteMeta(glob)$`, which only the same string matches: compared as text.
+ */
 export function matchLabelValue(value: string, expression: string): boolean {
-  return compileLabelExpression(expression).matchString(value)
+  return isPlainExpression(expression) ? value === expression : compileLabelExpression(expression).matchString(value)
 }
 
 export const isRegexForm = (expression: string): boolean => expression.startsWith('^') && expression.endsWith('$')
+
+/** A label value that matches only itself: neither `^…$` nor a glob with `*`. */
+export const isPlainExpression = (expression: string): boolean => !isRegexForm(expression) && !expression.includes(WILDCARD)
 
 /** Teleport's rule: `^…$` is used as written, anything else becomes `^glob$`. */
 export function labelExpressionPattern(expression: string): string {

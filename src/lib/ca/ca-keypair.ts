@@ -4,7 +4,7 @@
  */
 import type {KeyObject, X509Certificate} from 'node:crypto'
 import {BadParameterError} from '../errors.js'
-import {readCertificate, type CertFields, type ReadCertificate} from './cert-fields.js'
+import {readIssuedCertificate, type CertFields} from './cert-fields.js'
 import {KEY_USAGE} from './oids.js'
 import {keyTypeOf, publicKeyOf, type KeyType} from './keys.js'
 import {toPem} from './pem.js'
@@ -23,9 +23,9 @@ export interface CaKeyPair {
  * CA able to sign certificates, has no SKI (leaf AKIs point at it), or does not match the key.
  */
 export function caKeyPair(certDer: Buffer, privateKey: KeyObject): CaKeyPair {
-  let read: ReadCertificate
+  let read: ReturnType<typeof readIssuedCertificate>
   try {
-    read = readCertificate(certDer)
+    read = readIssuedCertificate(certDer)
   } catch (err) {
     throw new BadParameterError(`cannot parse CA certificate: ${(err as Error).message}`, {cause: err})
   }

@@ -5,6 +5,7 @@
  * key, the public API); these are what it does not expose as values.
  */
 import {X509Certificate} from 'node:crypto'
+import {readCertFieldsDer} from './fast-leaf/cert-reader.js'
 import {x509Library} from './x509-library.js'
 
 export type LibraryCertificate = InstanceType<ReturnType<typeof x509Library>['X509Certificate']>
@@ -120,4 +121,24 @@ export function readCertificate(input: X509Certificate | Uint8Array): ReadCertif
 /** The fields of a certificate (see readCertificate). */
 export function certFields(input: X509Certificate | Uint8Array): CertFields {
   return readCertificate(input).fields
+}
+
+/**
+ * The fields of a certificate this cluster's CA wrote (its CA certificates, the bot and client
+ * certificates it checks), read by the hand-written reader (fast-leaf/cert-reader.ts), which keeps
+ * @peculiar/x509 unloaded in an idle tbot. A certificate that reader does not understand goes to
+ * certFields, whose errors (the library's words) are the ones reported.
+ */
+export function issuedCertFields(der: Buffer): CertFields {
+  try {
+    return readCertFieldsDer(der)
+  } catch {
+    return certFields(der)
+  }
+}
+
+/** issuedCertFields with node's view of the certificate. */
+export function readIssuedCertificate(der: Buffer): {readonly cert: X509Certificate; readonly fields: CertFields} {
+  const fields = issuedCertFields(der)
+  return {cert: new X509Certificate(der), fields}
 }

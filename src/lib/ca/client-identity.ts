@@ -17,7 +17,7 @@ import type {KeyObject} from 'node:crypto'
 import type {JoinAttrs} from '../authz/attributes.js'
 import {BadParameterError} from '../errors.js'
 import type {CaKeyPair} from './ca-keypair.js'
-import {certFields, type CertFields} from './cert-fields.js'
+import {issuedCertFields, type CertFields} from './cert-fields.js'
 import * as der from './fast-leaf/der.js'
 import {encodeName, extension, randomSerial, signLeaf, toSpki} from './fast-leaf/x509-leaf.js'
 import {OID} from './oids.js'
@@ -93,7 +93,7 @@ export function parseClientIdentity(cert: Buffer | CertFields): ClientIdentity {
   let botName: string | undefined
   let joinAttrs: JoinAttrs | undefined
   try {
-    fields = Buffer.isBuffer(cert) ? certFields(cert) : cert
+    fields = Buffer.isBuffer(cert) ? issuedCertFields(cert) : cert
     const ext = fields.extensions.find((e) => e.oid === OID.svidkitBotName)
     if (ext !== undefined) botName = utf8StringValue(ext.value)
     const attrsExt = fields.extensions.find((e) => e.oid === JOIN_ATTRS_OID)

@@ -5,7 +5,7 @@
  * Symmetric (`oct`) and private keys are refused: no SPIFFE authority is either.
  */
 import {X509Certificate, createPublicKey, type JsonWebKey, type KeyObject} from 'node:crypto'
-import {importJWK, type JWK} from 'jose'
+import type {importJWK, JWK} from 'jose'
 import {publicKeyOf, type JwtAlg} from './keys.js'
 
 /** A public JWK as we emit it; parsing accepts any object and narrows. */
@@ -136,7 +136,8 @@ export function verificationKey(key: KeyObject, alg: string): Promise<Verificati
   }
   let imported = byAlg.get(alg)
   if (imported === undefined) {
-    imported = importJWK(jwkMembers(key) as JWK, alg)
+    const members = jwkMembers(key) as JWK
+    imported = import('jose').then((jose) => jose.importJWK(members, alg))
     byAlg.set(alg, imported)
   }
   return imported

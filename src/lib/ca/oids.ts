@@ -11,6 +11,8 @@ export const OID = {
   basicConstraints: '2.5.29.19',
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
+  // CRL extensions (RFC 5280 §5.2).
+  crlNumber: '2.5.29.20',
   // Extended key usages (RFC 5280 §4.2.1.12).
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',

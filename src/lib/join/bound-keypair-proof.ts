@@ -4,7 +4,6 @@
  * the server checks the signature with the public key bound to the token. Both sides use this file.
  */
 import type {KeyObject} from 'node:crypto'
-import {CompactSign, compactVerify} from 'jose'
 import {AccessDeniedError, BadParameterError} from '../errors.js'
 
 /** The JWS algorithm for a key: one per key type, so no algorithm choice is left to the signer. */
@@ -21,11 +20,13 @@ export function signatureAlgorithm(key: KeyObject): string {
 }
 
 export async function signChallenge(document: string, privateKey: KeyObject): Promise<string> {
+  const {CompactSign} = await import('jose')
   return new CompactSign(new TextEncoder().encode(document)).setProtectedHeader({alg: signatureAlgorithm(privateKey)}).sign(privateKey)
 }
 
 /** The signature must be by `publicKey` and over exactly `document`. */
 export async function verifyChallengeSignature(document: string, jws: string, publicKey: KeyObject, which: string): Promise<void> {
+  const {compactVerify} = await import('jose')
   try {
     const {payload} = await compactVerify(jws, publicKey, {algorithms: [signatureAlgorithm(publicKey)]})
     if (new TextDecoder().decode(payload) !== document) throw new Error('the signed document is not the challenge')

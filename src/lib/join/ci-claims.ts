@@ -26,7 +26,7 @@ function prefixed(prefix: string, err: unknown): unknown {
 export async function verifyCiToken(v: CiVerification): Promise<JWTPayload> {
   if (v.staticJwks !== undefined) {
     try {
-      return await verifyJwt(v.idToken, staticKeys(v.staticJwks), {audience: v.audience, now: v.now, style: 'static'})
+      return await verifyJwt(v.idToken, await staticKeys(v.staticJwks), {audience: v.audience, now: v.now, style: 'static'})
     } catch (err) {
       throw prefixed('validating with static jwks', err)
     }

@@ -13,7 +13,7 @@
  *   (lib/jwt CheckNotBefore "token not before in future"); refusals in go-oidc's words.
  * The inner cause is jose's own message.
  */
-import {errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey} from 'jose'
+import type {JWTPayload, JWTVerifyGetKey} from 'jose'
 import {AccessDeniedError} from '../errors.js'
 
 export const ALLOWED_JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']
@@ -44,16 +44,17 @@ function headerAlg(token: string): string | undefined {
 
 /** Signature, algorithm and key only: claims are checked below, in Teleport's order and words. */
 async function verifySignature(token: string, keys: JWTVerifyGetKey, x: JwtExpectations): Promise<JWTPayload> {
+  const {errors, jwtVerify} = await import('jose')
   try {
     // A far tolerance: time claims are judged by checkClaims, after the signature, as go-jose does.
     const {payload} = await jwtVerify(token, keys, {algorithms: ALLOWED_JWT_ALGORITHMS, currentDate: x.now, clockTolerance: 2 ** 31})
     return payload
   } catch (err) {
-    throw signatureRefusal(err, token, x.style)
+    throw signatureRefusal(err, token, x.style, errors)
   }
 }
 
-function signatureRefusal(err: unknown, token: string, style: JwtExpectations['style']): AccessDeniedError {
+function signatureRefusal(err: unknown, token: string, style: JwtExpectations['style'], errors: typeof import('jose').errors): AccessDeniedError {
   const message = (err as Error).message
   if (err instanceof errors.JOSEAlgNotAllowed) {
     const alg = JSON.stringify(headerAlg(token) ?? '')

@@ -73,7 +73,7 @@ function prefixed(prefix: string, err: unknown): unknown {
 
 async function review(spec: KubernetesTokenSpec, idToken: string, ctx: JoinCheckContext): Promise<KubernetesIdentity> {
   if (spec.type === 'static_jwks') {
-    const payload = await verifyJwt(idToken, staticKeys(spec.static_jwks?.jwks ?? ''), {audience: ctx.clusterName, now: ctx.now, style: 'static'})
+    const payload = await verifyJwt(idToken, await staticKeys(spec.static_jwks?.jwks ?? ''), {audience: ctx.clusterName, now: ctx.now, style: 'static'})
     checkBoundToken(payload, 'static_jwks')
     checkLifetime(payload)
     return identityOf(payload)

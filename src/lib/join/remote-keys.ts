@@ -10,7 +10,7 @@
  * names a `kid` it does not hold (key rotation at the issuer).
  */
 import * as tls from 'node:tls'
-import {createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey} from 'jose'
+import type {JSONWebKeySet, JWTVerifyGetKey} from 'jose'
 import type {Agent} from 'undici'
 import {AccessDeniedError} from '../errors.js'
 
@@ -106,6 +106,7 @@ class IssuerKeys {
     }
     if (typeof doc.jwks_uri !== 'string') throw new AccessDeniedError(`${discoveryUrl}: jwks_uri is missing`)
     const jwks = await fetchJson(doc.jwks_uri, this.allowHttp)
+    const {createLocalJWKSet} = await import('jose')
     let getKey: JWTVerifyGetKey
     try {
       getKey = createLocalJWKSet(jwks as JSONWebKeySet)
@@ -135,7 +136,7 @@ class IssuerKeys {
     try {
       return await current.getKey(header, token)
     } catch (err) {
-      const unknownKid = err instanceof errors.JWKSNoMatchingKey
+      const unknownKid = err instanceof (await import('jose')).errors.JWKSNoMatchingKey
       if (!unknownKid || Date.now() - current.fetchedAt < UNKNOWN_KID_REFETCH_MS) throw err
       return (await this.keys(true)).getKey(header, token)
     }

@@ -1,15 +1,16 @@
 /**
  * A token's `static_jwks` (a JSON JWKS in the token resource), parsed once per distinct text.
- * Refusal prefix as Teleport's validators: "parsing provided jwks".
+ * Refusal prefix as Teleport's validators: "parsing provided jwks". jose is loaded when a join needs it.
  */
-import {createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey} from 'jose'
+import type {JSONWebKeySet, JWTVerifyGetKey} from 'jose'
 import {AccessDeniedError} from '../errors.js'
 
 const parsed = new Map<string, JWTVerifyGetKey>()
 
-export function staticKeys(jwksText: string): JWTVerifyGetKey {
+export async function staticKeys(jwksText: string): Promise<JWTVerifyGetKey> {
   let keys = parsed.get(jwksText)
   if (keys !== undefined) return keys
+  const {createLocalJWKSet} = await import('jose')
   try {
     keys = createLocalJWKSet(JSON.parse(jwksText) as JSONWebKeySet)
   } catch (err) {

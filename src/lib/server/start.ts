@@ -24,6 +24,7 @@ import {serverCertHosts, serverTls} from './server-tls.js'
 import {caPin} from '../net/ca-pin.js'
 import {dataDirReady, startServerDiag, type ReadyCheck} from './diag.js'
 import {startFederationSync} from '../federation/server.js'
+import {optimizeFromNowOn} from '../idle-memory.js'
 
 export interface StartServerOptions {
   readonly version: string
@@ -143,6 +144,7 @@ async function serveOver(
   o.logger.info('Auth and proxy service is ready', {
     cluster: backend.clusterName, listen: server.url(), public_addr: publicAddr, issuer: authority.issuer, ca_pin: pins[0],
   })
+  optimizeFromNowOn() // start-up is over (idle-memory.ts)
   return {
     url: server.url(), publicAddr, backend,
     close: async () => {

@@ -45,6 +45,8 @@ export interface RunContext {
 export interface RunningConfig {
   /** Stop every loop after its work in flight, then close the Workload API servers. */
   stop(): Promise<void>
+  /** Resolves once every output has made its first attempt (written or failed): start-up is over. */
+  readonly settled: Promise<void>
 }
 
 function outputServices(config: TbotConfig, ctx: RunContext): OutputService[] {
@@ -66,8 +68,11 @@ export async function startConfig(config: TbotConfig, session: BotSession, ctx: 
   const running = [identityLoop(config, session, renewIdentity, ctx).run(stop.signal, {waitFirst: true})]
   const rendered = new Map<string, string | undefined>()
   const x509Loops = new Map<string, RenewalLoop>()
+  const firstAttempts: Promise<void>[] = []
   for (const service of outputServices(config, ctx)) {
-    const loop = outputLoop(service, session, renewIdentity, ctx, rendered)
+    let attempted: () => void = () => {}
+    firstAttempts.push(new Promise((resolve) => { attempted = resolve }))
+    const loop = outputLoop(service, session, renewIdentity, ctx, rendered, attempted)
     if (service.config.type === X509_OUTPUT_TYPE) x509Loops.set(service.config.name, loop)
     running.push(loop.run(stop.signal))
   }
@@ -84,6 +89,7 @@ export async function startConfig(config: TbotConfig, session: BotSession, ctx: 
       await Promise.all(running)
       await Promise.all(servers.map((s) => s.close(ctx.shutdownGraceMs)))
     },
+    settled: Promise.all(firstAttempts).then(() => undefined),
   }
 }
 
@@ -117,7 +123,9 @@ function identityLoop(config: TbotConfig, session: BotSession, renewIdentity: Re
  * refusal fixed by `tctl bots update --add-roles` clears at the next retry rather than only at the
  * next identity renewal (Teleport's outputs likewise fetch a fresh role set at each attempt).
  */
-function outputLoop(service: OutputService, session: BotSession, renewIdentity: RenewIdentity, ctx: RunContext, rendered: Map<string, string | undefined>): RenewalLoop {
+function outputLoop(
+  service: OutputService, session: BotSession, renewIdentity: RenewIdentity, ctx: RunContext, rendered: Map<string, string | undefined>, attempted: () => void,
+): RenewalLoop {
   const name = service.config.name
   const log = ctx.log.with({service: name})
   let initialised = false
@@ -137,6 +145,8 @@ function outputLoop(service: OutputService, session: BotSession, renewIdentity: 
     } catch (err) {
       failedBefore = true
       throw err
+    } finally {
+      attempted()
     }
   }}
   return new RenewalLoop(task, {...timingFor(ctx, service.config.renewalIntervalMs), log})

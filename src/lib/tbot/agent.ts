@@ -48,6 +48,8 @@ export interface AgentDeps {
   readonly oneshotAttempts?: number
   /** How long Workload API servers may drain on shutdown (default 5s). */
   readonly shutdownGraceMs?: number
+  /** Called once, when the first configuration's outputs have each made their first attempt (not in oneshot). */
+  readonly onSettled?: () => void
 }
 
 export async function runAgent(initial: TbotConfig, deps: AgentDeps): Promise<void> {
@@ -72,8 +74,11 @@ export async function runAgent(initial: TbotConfig, deps: AgentDeps): Promise<vo
     log.info('Starting tbot', {config: config.source, services: config.services.length, oneshot: config.oneshot})
     session = await deps.connect(config, {log, signal: events.stop.signal})
     if (config.oneshot) return await runOneshot(config, session, ctx, events.stop.signal)
+    let onSettled = deps.onSettled
     for (;;) {
       const running: RunningConfig = await startConfig(config, session, ctx)
+      if (onSettled !== undefined) void running.settled.then(onSettled)
+      onSettled = undefined
       const event = await events.next()
       await running.stop()
       if (event === 'stop') break

@@ -8,7 +8,7 @@
 import {AccessDeniedError, BadParameterError, CorruptStateError, SvidkitError, UnauthenticatedError} from '../errors.js'
 import {BundleSet, JwtBundle} from '../spiffe/bundle.js'
 import {SpiffeId, type TrustDomain} from '../spiffe/id.js'
-import {JwtSvid} from '../spiffe/jwt-svid.js'
+import type {JwtSvid} from '../spiffe/jwt-svid.js'
 import type {
   JwtBundlesResponse, JwtSvidRequest, JwtSvidResponse, ValidateJwtSvidRequest, ValidateJwtSvidResponse,
   X509BundlesResponse, X509SvidMessage, X509SvidResponse,
@@ -187,7 +187,9 @@ export async function validateJwtSvid(
   checkLength('svid', request.svid, limits.maxSvidBytes)
   let svid: JwtSvid
   try {
-    svid = await JwtSvid.parseAndValidate(request.svid, jwtBundleSet(bundles), [request.audience], {now: () => now})
+    // Loaded on first use (it brings jose): an idle tbot validates no JWT.
+    const {JwtSvid: Svid} = await import('../spiffe/jwt-svid.js')
+    svid = await Svid.parseAndValidate(request.svid, jwtBundleSet(bundles), [request.audience], {now: () => now})
   } catch (err) {
     if (err instanceof UnauthenticatedError) throw new BadParameterError(err.message, {cause: err})
     throw err

@@ -3,10 +3,10 @@
  * proto-loader runs with keepCase), the lazy loader of proto/workload.proto, and
  * google.protobuf.Struct conversion for ValidateJWTSVID's claims (spec/SPIFFE_Workload_API.md).
  */
-import {existsSync} from 'node:fs'
-import {dirname, join} from 'node:path'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type * as Grpc from '@grpc/grpc-js'
+import {findUpward, prunedDescriptor} from './descriptors.js'
 
 export interface X509SvidMessage {
   spiffe_id: string
@@ -123,20 +123,16 @@ export function loadWorkloadApi(): Promise<LoadedWorkloadApi> {
 
 async function load(): Promise<LoadedWorkloadApi> {
   const [grpc, protoLoader] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')])
-  const definition = protoLoader.loadSync(findProtoFile(), {
-    keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
-  })
+  const options = {keepCase: true, longs: String, enums: String, defaults: true, oneofs: true}
+  const json = prunedDescriptor('workload')
+  const definition = json === undefined ? protoLoader.loadSync(findProtoFile(), options) : protoLoader.fromJSON(json, options)
   const Client = grpc.loadPackageDefinition(definition)[SERVICE_NAME] as Grpc.ServiceClientConstructor
   return {grpc, service: Client.service, Client}
 }
 
 /** proto/workload.proto at the package root, whether running from src/ (tsx) or dist/src/. */
 export function findProtoFile(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'proto', 'workload.proto')
-    if (existsSync(candidate)) return candidate
-    dir = dirname(dir)
-  }
-  throw new Error('proto/workload.proto not found above ' + fileURLToPath(import.meta.url))
+  const file = findUpward(join('proto', 'workload.proto'))
+  if (file === undefined) throw new Error('proto/workload.proto not found above ' + fileURLToPath(import.meta.url))
+  return file
 }

@@ -144,6 +144,30 @@ describe('runAgent: long-running', () => {
     assert.equal(h.signals.listenerCount('SIGTERM'), 0)
   })
 
+  it('onSettled: called once, when every output has made its first attempt (written or failed)', async () => {
+    let release!: () => void
+    const released = new Promise<void>((r) => { release = r })
+    const memory = new MemoryDestination()
+    const gated: Destination = {
+      description: 'memory://gated', init: async () => {}, read: (name) => memory.read(name),
+      write: async (artifacts: readonly Artifact[]) => { await released; await memory.write(artifacts) },
+    }
+    const failing: Destination = {description: 'memory://failing', init: async () => { throw new Error('no disk') }, read: async () => undefined, write: async () => {}}
+    const config = await parseTbotConfig(configYaml(x509Service(freshDir()) + jwtService(freshDir())))
+    let settled = 0
+    const destinations = [gated, failing] // the X.509 output's, then the JWT output's
+    const h = harness({openDestination: () => destinations.shift()!, onSettled: () => { settled++ }})
+    const done = runAgent(config, h.deps)
+    await until(() => h.lines.some((l) => l.includes('no disk')))
+    await new Promise((r) => setTimeout(r, 20))
+    assert.equal(settled, 0, 'the gated output has not finished its first attempt')
+    release()
+    await until(() => settled === 1)
+    h.signals.emit('SIGTERM')
+    await done
+    assert.equal(settled, 1)
+  })
+
   it('SIGTERM during a write: the write finishes, then the agent returns', async () => {
     let release!: () => void
     const released = new Promise<void>((r) => { release = r })

@@ -12,7 +12,7 @@ import {DerError, children, expectTag, readTlv, whole} from './der-reader.js'
 import {randomChunk} from './random-pool.js'
 import {checkedSpki, spkiFromKeyObject, spkiKeyBits} from './spki.js'
 
-interface PreparedIssuer {
+export interface PreparedIssuer {
   readonly signatureAlgorithm: Buffer
   /** The CA certificate's subject exactly as encoded: RFC 5280 §4.1.2.4 chains match names byte for byte. */
   readonly issuerName: Buffer
@@ -32,7 +32,8 @@ const NO_UNUSED_BITS = Buffer.from([0])
 const CRITICAL = der.boolean(true)
 const prepared = new WeakMap<CaKeyPair, PreparedIssuer>()
 
-function prepare(ca: CaKeyPair): PreparedIssuer {
+/** What every certificate and CRL `ca` signs repeats (cached per CA). */
+export function preparedIssuer(ca: CaKeyPair): PreparedIssuer {
   let p = prepared.get(ca)
   if (p === undefined) {
     // ecdsa-with-SHA256 has absent parameters (RFC 5758 §3.2); sha256WithRSAEncryption has NULL (RFC 4055 §5).
@@ -142,7 +143,7 @@ export interface LeafSpec {
 
 /** Build and sign one certificate under `ca`; returns its DER. */
 export function signLeaf(ca: CaKeyPair, spec: LeafSpec): Buffer {
-  const p = prepare(ca)
+  const p = preparedIssuer(ca)
   const ski = extensionNode(OID.subjectKeyIdentifier, false, der.node(der.TAG.OCTET_STRING, subjectKeyId(spec.spki)))
   const tbs = der.encode(
     der.node(
@@ -157,8 +158,13 @@ export function signLeaf(ca: CaKeyPair, spec: LeafSpec): Buffer {
       der.node(0xa3, der.node(der.TAG.SEQUENCE, ...spec.extensions, ski, p.authorityKeyId)),
     ),
   )
+  return signedByCa(ca, tbs)
+}
+
+/** `SEQUENCE { tbs, signatureAlgorithm, signatureValue }`: a Certificate (RFC 5280 §4.1) or a CertificateList (§5.1). */
+export function signedByCa(ca: CaKeyPair, tbs: Buffer): Buffer {
   const signature = sign('sha256', tbs, ca.privateKey)
-  return der.encode(der.node(der.TAG.SEQUENCE, tbs, p.signatureAlgorithm, der.node(der.TAG.BIT_STRING, NO_UNUSED_BITS, signature)))
+  return der.encode(der.node(der.TAG.SEQUENCE, tbs, preparedIssuer(ca).signatureAlgorithm, der.node(der.TAG.BIT_STRING, NO_UNUSED_BITS, signature)))
 }
 
 /** Truncate to whole seconds: what a certificate can encode, so callers report the encoded value. */

@@ -9,6 +9,7 @@
  */
 import {dirname} from 'node:path'
 import type * as Grpc from '@grpc/grpc-js'
+import {prunedDescriptor} from '../descriptors.js'
 import {findProtoFile} from '../proto.js'
 
 export const SDS_SERVICE = 'envoy.service.secret.v3.SecretDiscoveryService'
@@ -48,7 +49,7 @@ export interface LoadedSds {
 
 let loaded: Promise<LoadedSds> | undefined
 
-/** The SDS service definition, loaded once on first use (the Envoy definitions take ~0.3 s to parse). */
+/** The SDS service definition, loaded once on first use (from the build's pruned descriptor, ../descriptors.ts; the .proto files take ~0.3 s to parse). */
 export function loadSds(): Promise<LoadedSds> {
   loaded ??= load()
   return loaded
@@ -56,9 +57,11 @@ export function loadSds(): Promise<LoadedSds> {
 
 async function load(): Promise<LoadedSds> {
   const [grpc, protoLoader] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')])
-  const definition = protoLoader.loadSync([...SDS_PROTO_FILES], {
-    includeDirs: [dirname(findProtoFile())], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, json: true,
-  })
+  const options = {keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, json: true}
+  const json = prunedDescriptor('sds')
+  const definition = json === undefined
+    ? protoLoader.loadSync([...SDS_PROTO_FILES], {...options, includeDirs: [dirname(findProtoFile())]})
+    : protoLoader.fromJSON(json, options)
   const Client = grpc.loadPackageDefinition(definition)['envoy']
   const service = lookup(Client, SDS_SERVICE.split('.').slice(1)) as Grpc.ServiceClientConstructor
   return {service: service.service, Client: service}
