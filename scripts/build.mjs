@@ -17,6 +17,8 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, {cwd: root, stdio:
 // A clean dist: compiled files of moved or deleted sources would otherwise linger (and run as tests).
 rmSync(join(root, 'dist'), {recursive: true, force: true})
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'])
+// The Workload API's and SDS's descriptors, pruned to what the services reach (dist/proto).
+run(process.execPath, [join(root, 'scripts/gen-protos.mjs')])
 
 const roots = {
   tctl: {description: 'Admin tool for the svidkit cluster', topics: {

@@ -40,6 +40,7 @@ function entrySource(root, bin, completion) {
     `const cli = require(${JSON.stringify(join(root, 'dist/src/cli/run.js'))})`,
     'exports.run = cli.run',
     'exports.runCli = cli.runCli',
+    `Object.defineProperty(exports, 'startLean', {get: () => require(${JSON.stringify(join(root, 'dist/src/lib/idle-memory.js'))}).startLean})`,
     'exports.COMMANDS = Object.defineProperties({}, {',
     ...getters,
     '})',

@@ -1,7 +1,8 @@
 /**
  * V8 settings for a process that spends its life mostly idle after a start-up burst (tbot, the
- * server): `startLean()` runs before the burst (idle-memory-start.ts, which the binaries import
- * first), `optimizeFromNowOn()` once start-up is over. Figures: bench/tbot-rss.ts.
+ * server): `startLean()` runs before the burst (bin/tbot.js and bin/teleport.js ask for it once their
+ * bundle has loaded: flags changed before would make V8 refuse the bundle's code cache),
+ * `optimizeFromNowOn()` once start-up is over. Figures: bench/tbot-rss.ts.
  *
  * - The young generation (new space) keeps its initial size instead of growing to 16 MB per
  *   semi-space under the burst: grown, it stays committed and resident while the process idles

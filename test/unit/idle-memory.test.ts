@@ -3,7 +3,6 @@ import {execFileSync} from 'node:child_process'
 import {test} from 'node:test'
 
 const MODULE = new URL('../../src/lib/idle-memory.js', import.meta.url).href
-const START = new URL('../../src/lib/idle-memory-start.js', import.meta.url).href
 
 /** A child that keeps ~20 MB of short-lived survivors (what makes V8 grow new space), then reports new space's size in bytes. */
 function newSpaceAfterBurst(preload: readonly string[]): number {
@@ -17,16 +16,16 @@ function newSpaceAfterBurst(preload: readonly string[]): number {
 
 test('idle-memory: new space keeps its initial size through an allocation burst', () => {
   const grown = newSpaceAfterBurst([])
-  const kept = newSpaceAfterBurst(['--import', START])
+  const kept = newSpaceAfterBurst(['--import', `data:text/javascript,import {startLean} from ${JSON.stringify(MODULE)}; startLean()`])
   assert.ok(kept <= 4 * 1024 * 1024, `new space with the module: ${kept} bytes`)
   assert.ok(grown > kept, `without the module new space grows (${grown} bytes), with it ${kept}`)
 })
 
-test('idle-memory: after idle-memory-start, no optimizing compiler until optimizeFromNowOn()', () => {
+test('idle-memory: after startLean(), no optimizing compiler until optimizeFromNowOn()', () => {
   // V8's optimization status bits (src/runtime/runtime-test.cc OptimizationStatus): 16 = optimized.
   const script = `
-    await import(${JSON.stringify(START)})
-    const {optimizeFromNowOn} = await import(${JSON.stringify(MODULE)})
+    const {startLean, optimizeFromNowOn} = await import(${JSON.stringify(MODULE)})
+    startLean()
     const f = new Function('n', 'let s = 0; for (let i = 0; i < n; i++) s += i; return s')
     const forceOptimize = new Function('f', '%PrepareFunctionForOptimization(f); f(10); f(10); %OptimizeFunctionOnNextCall(f); f(10); return %GetOptimizationStatus(f)')
     const before = forceOptimize(f)
