@@ -5,7 +5,7 @@
 // only when oclif reads its entry, and every dynamic import() is a lazy require inside the bundle.
 import {build} from 'esbuild'
 import {readdirSync} from 'node:fs'
-import {readFile} from 'node:fs/promises'
+import {readFile, writeFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {dirname, join, relative, sep} from 'node:path'
 
@@ -91,6 +91,9 @@ const moduleRequire = {
  *   side loads tty and net to choose colours, for output nobody sees otherwise.
  * - 'wsl-utils' is only asked isWsl (oclif's getPlatform, at every start): it comes from 'is-wsl', which
  *   wsl-utils re-exports, without wsl-utils' PowerShell helpers and their child_process.
+ * - oclif sorts its commands with localeCompare at every start, which makes V8 load ICU's collation
+ *   data (~3 MB of a long-running tbot's RSS); our ids are lowercase ASCII, in the same order by code
+ *   unit, so the bundle compares them as plain strings.
  * - Node's child_process, readline and perf_hooks, which packages require at load and most runs never
  *   call, load on first use: each require inside a package gets an object that forwards to the module.
  */
@@ -108,6 +111,12 @@ module.exports = new Proxy({}, {get: (_, key) => load()[key], has: (_, key) => k
 const startupTrims = {
   name: 'startup-trims',
   setup(build) {
+    build.onLoad({filter: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/}, async ({path}) => {
+      const text = await readFile(path, 'utf8')
+      const sorted = text.replace('.sort((a, b) => a.id.localeCompare(b.id))', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))')
+      if (sorted === text) throw new Error(`${path}: oclif's command sort changed; update scripts/bundle.mjs`)
+      return {contents: sorted, loader: 'js'}
+    })
     build.onResolve({filter: LAZY_BUILTINS}, ({path, importer, resolveDir}) =>
       importer.includes('node_modules') ? {path, namespace: 'lazy-builtin', pluginData: {resolveDir}} : undefined)
     build.onLoad({filter: /.*/, namespace: 'lazy-builtin'}, ({path, pluginData}) =>
@@ -131,12 +140,15 @@ module.exports = process.env.DEBUG ? require(${JSON.stringify(pluginData.real)})
 
 /** Bundles bin's program (and the completion commands when `completion`) into dist/bundle/<bin>.cjs. */
 export async function bundleBinary(root, bin, completion) {
-  await build({
+  const result = await build({
     ...common(),
     stdin: {contents: entrySource(root, bin, completion), resolveDir: root, sourcefile: `${bin}-entry.cjs`, loader: 'js'},
     outfile: join(root, 'dist/bundle', `${bin}.cjs`),
     plugins: [moduleRequire, startupTrims],
+    metafile: true,
   })
+  // What each package weighs in the bundle (esbuild's metafile), for the next trim.
+  await writeFile(join(root, 'dist/bundle', `${bin}.meta.json`), JSON.stringify(result.metafile))
 }
 
 /** Each vendor chunk: its packages, requiring the other chunks' packages through the loader. */
