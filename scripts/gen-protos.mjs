@@ -50,7 +50,12 @@ function reachable(r, names) {
   const visit = (obj) => {
     if (obj === null || seen.has(obj)) return
     seen.add(obj)
-    if (obj instanceof protobuf.Service) for (const m of obj.methodsArray) visit(m.resolvedRequestType), visit(m.resolvedResponseType)
+    if (obj instanceof protobuf.Service) {
+      for (const m of obj.methodsArray) {
+        visit(m.resolvedRequestType)
+        visit(m.resolvedResponseType)
+      }
+    }
     if (obj instanceof protobuf.Type) for (const f of obj.fieldsArray) visit(f.resolvedType)
     // A nested type is written inside its parent: keep the parents (as namespaces) too.
     for (let p = obj.parent; p && !(p instanceof protobuf.Root); p = p.parent) if (p instanceof protobuf.Type) visit(p)
