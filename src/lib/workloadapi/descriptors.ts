@@ -1,8 +1,8 @@
 /**
  * The pruned protobufjs JSON descriptors the build writes to dist/proto/ (scripts/gen-protos.mjs):
- * the Workload API and Envoy SDS with only the types their services reach. Loading them with
- * proto-loader's `fromJSON` spares tbot parsing the ~40 vendored .proto files behind SDS (~4 MB of
- * idle RSS, ~0.1 s); without a build (tsx, a checkout) the loaders parse the .proto files instead.
+ * the Workload API and Envoy SDS with only the types their services reach. Loading them (grpcService
+ * below) spares tbot parsing the ~40 vendored .proto files behind SDS (~4 MB of idle RSS, ~0.1 s);
+ * without a build (tsx, a checkout) the loaders parse the .proto files with proto-loader instead.
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
