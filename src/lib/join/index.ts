@@ -11,9 +11,6 @@ import {consumeBotToken, isExpired} from '../backend/local/tokens.js'
 import {AccessDeniedError, BadParameterError} from '../errors.js'
 import type {JoinMethod, ProvisionToken} from '../resources/types.js'
 import type {ResourceStore} from '../storage/resource-store.js'
-import {checkGitHubJoin} from './github.js'
-import {checkGitLabJoin} from './gitlab.js'
-import {checkKubernetesJoin} from './kubernetes.js'
 import type {JoinCheckContext} from './types.js'
 import {admitBoundKeypair, needsRotation, type BoundKeypairJoin} from './bound-keypair.js'
 import type {ChallengeBook, IssuedChallenge} from './challenge-book.js'
@@ -59,9 +56,10 @@ async function botTokenNamed(store: ResourceStore, name: string, now: Date): Pro
 
 async function verifyCredential(token: ProvisionToken, idToken: string, ctx: JoinCheckContext): Promise<JoinAttrs> {
   const {spec} = token
-  if (spec.join_method === 'kubernetes' && spec.kubernetes) return checkKubernetesJoin(spec.kubernetes, idToken, ctx)
-  if (spec.join_method === 'github' && spec.github) return checkGitHubJoin(spec.github, idToken, ctx)
-  if (spec.join_method === 'gitlab' && spec.gitlab) return checkGitLabJoin(spec.gitlab, idToken, ctx)
+  // Each platform's check (and jose, behind it) is loaded by the first join that needs it.
+  if (spec.join_method === 'kubernetes' && spec.kubernetes) return (await import('./kubernetes.js')).checkKubernetesJoin(spec.kubernetes, idToken, ctx)
+  if (spec.join_method === 'github' && spec.github) return (await import('./github.js')).checkGitHubJoin(spec.github, idToken, ctx)
+  if (spec.join_method === 'gitlab' && spec.gitlab) return (await import('./gitlab.js')).checkGitLabJoin(spec.gitlab, idToken, ctx)
   throw new AccessDeniedError(`join method ${JSON.stringify(spec.join_method)} is not supported`)
 }
 

@@ -10,8 +10,6 @@
  */
 import {promises as fs} from 'node:fs'
 import {BadParameterError, SvidkitError} from '../errors.js'
-import {GITHUB_AUDIENCE} from '../join/github.js'
-import {fetchJson} from '../join/remote-keys.js'
 
 export const KUBERNETES_DEFAULT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token'
 
@@ -32,6 +30,8 @@ export async function githubIdToken(env: Env = process.env): Promise<string> {
   const bearer = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] ?? ''
   if (url === '') throw new BadParameterError('ACTIONS_ID_TOKEN_REQUEST_URL environment variable missing')
   if (bearer === '') throw new BadParameterError('ACTIONS_ID_TOKEN_REQUEST_TOKEN environment variable missing')
+  // Loaded here, not at start: most bots join another way (the join checks stay out of an idle tbot).
+  const [{GITHUB_AUDIENCE}, {fetchJson}] = await Promise.all([import('../join/github.js'), import('../join/remote-keys.js')])
   const body = await fetchJson(`${url}&audience=${encodeURIComponent(GITHUB_AUDIENCE)}`, false, {
     authorization: `Bearer ${bearer}`, accept: 'application/json; api-version=2.0',
   })

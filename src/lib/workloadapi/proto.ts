@@ -6,7 +6,7 @@
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type * as Grpc from '@grpc/grpc-js'
-import {findUpward, prunedDescriptor} from './descriptors.js'
+import {findUpward, grpcService, prunedDescriptor} from './descriptors.js'
 
 export interface X509SvidMessage {
   spiffe_id: string
@@ -115,17 +115,24 @@ export interface LoadedWorkloadApi {
 
 let loaded: Promise<LoadedWorkloadApi> | undefined
 
-/** grpc-js, proto-loader and the service definition, loaded once, on first use (they are heavy). */
+/** grpc-js and the service definition, loaded once, on first use (they are heavy). */
 export function loadWorkloadApi(): Promise<LoadedWorkloadApi> {
   loaded ??= load()
   return loaded
 }
 
+/** How decoded messages are shaped (protobufjs toObject options). */
+const SHAPE = {longs: String, enums: String, defaults: true, oneofs: true}
+
 async function load(): Promise<LoadedWorkloadApi> {
-  const [grpc, protoLoader] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')])
-  const options = {keepCase: true, longs: String, enums: String, defaults: true, oneofs: true}
+  const grpc = await import('@grpc/grpc-js')
   const json = prunedDescriptor('workload')
-  const definition = json === undefined ? protoLoader.loadSync(findProtoFile(), options) : protoLoader.fromJSON(json, options)
+  if (json !== undefined) {
+    const Client = grpc.makeClientConstructor(await grpcService(json, SERVICE_NAME, SHAPE), SERVICE_NAME)
+    return {grpc, service: Client.service, Client}
+  }
+  const protoLoader = await import('@grpc/proto-loader')
+  const definition = protoLoader.loadSync(findProtoFile(), {keepCase: true, ...SHAPE})
   const Client = grpc.loadPackageDefinition(definition)[SERVICE_NAME] as Grpc.ServiceClientConstructor
   return {grpc, service: Client.service, Client}
 }

@@ -6,20 +6,24 @@ import {describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import * as protoLoader from '@grpc/proto-loader'
 import type {MethodDefinition} from '@grpc/proto-loader'
+import {grpcService, type DescriptorJson} from '../../../src/lib/workloadapi/descriptors.js'
 import {findProtoFile, toProtoStruct} from '../../../src/lib/workloadapi/proto.js'
 import {SDS_PROTO_FILES, SDS_SERVICE, SECRET_TYPE_URL, SPIFFE_VALIDATOR_TYPE_URL} from '../../../src/lib/workloadapi/sds/proto.js'
 import {tempDir} from '../../helpers/tmp.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..')
-const OPTIONS = {keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, json: true}
+const SDS_SHAPE = {longs: String, enums: String, defaults: true, oneofs: true, json: true}
+const WORKLOAD_SHAPE = {longs: String, enums: String, defaults: true, oneofs: true}
 
-/** The descriptors as scripts/gen-protos.mjs writes them (run as the build runs it). */
-function generated(name: string): protoLoader.PackageDefinition {
+/** The runtime's service (descriptors.ts grpcService) over the descriptor scripts/gen-protos.mjs writes (run as the build runs it). */
+async function generated(name: string, service: string, shape: object): Promise<Record<string, MethodDefinition<object, object>>> {
   const dir = tempDir()
   execFileSync(process.execPath, [join(ROOT, 'scripts/gen-protos.mjs'), dir])
-  return protoLoader.fromJSON(JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as Parameters<typeof protoLoader.fromJSON>[0], OPTIONS)
+  const json = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as DescriptorJson
+  return await grpcService(json, service, shape) as unknown as Record<string, MethodDefinition<object, object>>
 }
 
+/** What proto-loader makes of the vendored .proto files (the reference). */
 function method(definition: protoLoader.PackageDefinition, service: string, name: string): MethodDefinition<object, object> {
   return (definition[service] as Record<string, MethodDefinition<object, object>>)[name]!
 }
@@ -36,9 +40,9 @@ function sameWire(parsed: MethodDefinition<object, object>, pruned: MethodDefini
 }
 
 describe('pruned descriptors (scripts/gen-protos.mjs) encode as the .proto files do', () => {
-  it('SDS: a DiscoveryResponse with both Secret kinds and the SPIFFE validator inside Any', () => {
-    const parsed = protoLoader.loadSync([...SDS_PROTO_FILES], {...OPTIONS, includeDirs: [dirname(findProtoFile())]})
-    const pruned = generated('sds')
+  it('SDS: a DiscoveryResponse with both Secret kinds and the SPIFFE validator inside Any', async () => {
+    const parsed = protoLoader.loadSync([...SDS_PROTO_FILES], {keepCase: true, ...SDS_SHAPE, includeDirs: [dirname(findProtoFile())]})
+    const pruned = await generated('sds', SDS_SERVICE, SDS_SHAPE)
     const request = {version_info: '1', node: {id: 'envoy-1', cluster: 'c', user_agent_name: 'envoy'}, resource_names: ['default', 'ROOTCA'],
       type_url: SECRET_TYPE_URL, response_nonce: 'n1', error_detail: {code: 3, message: 'bad'}}
     const response = {version_info: '2', type_url: SECRET_TYPE_URL, nonce: 'n2', resources: [
@@ -47,14 +51,23 @@ describe('pruned descriptors (scripts/gen-protos.mjs) encode as the .proto files
         '@type': SPIFFE_VALIDATOR_TYPE_URL, trust_domains: [{name: 'example.org', trust_bundle: {inline_bytes: Buffer.from('bundle')}}],
       }}}},
     ]}
-    for (const name of ['StreamSecrets', 'FetchSecrets']) sameWire(method(parsed, SDS_SERVICE, name), method(pruned, SDS_SERVICE, name), request, response)
-    assert.ok(method(pruned, SDS_SERVICE, 'FetchSecrets').responseSerialize(response).includes('example.org'), 'the validator config inside the Any inside the Any')
+    for (const name of ['StreamSecrets', 'FetchSecrets', 'DeltaSecrets']) {
+      const [a, b] = [method(parsed, SDS_SERVICE, name), pruned[name]!]
+      assert.deepEqual([b.path, b.requestStream, b.responseStream], [a.path, a.requestStream, a.responseStream])
+      if (name !== 'DeltaSecrets') sameWire(a, b, request, response)
+    }
+    assert.ok(pruned['FetchSecrets']!.responseSerialize(response).includes('example.org'), 'the validator config inside the Any inside the Any')
   })
 
-  it('Workload API: X.509 and JWT SVIDs, bundles, and ValidateJWTSVID with Struct claims', () => {
-    const parsed = protoLoader.loadSync(findProtoFile(), OPTIONS)
-    const pruned = generated('workload')
-    const m = (name: string) => [method(parsed, 'SpiffeWorkloadAPI', name), method(pruned, 'SpiffeWorkloadAPI', name)] as const
+  it('Workload API: X.509 and JWT SVIDs, bundles, and ValidateJWTSVID with Struct claims', async () => {
+    const parsed = protoLoader.loadSync(findProtoFile(), {keepCase: true, ...WORKLOAD_SHAPE})
+    const pruned = await generated('workload', 'SpiffeWorkloadAPI', WORKLOAD_SHAPE)
+    assert.deepEqual(Object.keys(pruned).sort(), Object.keys(parsed['SpiffeWorkloadAPI']!).sort())
+    const m = (name: string) => {
+      const [a, b] = [method(parsed, 'SpiffeWorkloadAPI', name), pruned[name]!]
+      assert.deepEqual([b.path, b.requestStream, b.responseStream], [a.path, a.requestStream, a.responseStream])
+      return [a, b] as const
+    }
     sameWire(...m('FetchX509SVID'), {}, {svids: [{spiffe_id: 'spiffe://example.org/a', x509_svid: Buffer.from('c'), x509_svid_key: Buffer.from('k'), bundle: Buffer.from('b'), hint: 'h'}],
       crl: [Buffer.from('crl')], federated_bundles: {'spiffe://other.org': Buffer.from('fb')}})
     sameWire(...m('FetchX509Bundles'), {}, {crl: [], bundles: {'spiffe://example.org': Buffer.from('b')}})

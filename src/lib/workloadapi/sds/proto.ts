@@ -9,7 +9,7 @@
  */
 import {dirname} from 'node:path'
 import type * as Grpc from '@grpc/grpc-js'
-import {prunedDescriptor} from '../descriptors.js'
+import {grpcService, prunedDescriptor} from '../descriptors.js'
 import {findProtoFile} from '../proto.js'
 
 export const SDS_SERVICE = 'envoy.service.secret.v3.SecretDiscoveryService'
@@ -55,13 +55,18 @@ export function loadSds(): Promise<LoadedSds> {
   return loaded
 }
 
+/** How decoded messages are shaped (protobufjs toObject options). */
+const SHAPE = {longs: String, enums: String, defaults: true, oneofs: true, json: true}
+
 async function load(): Promise<LoadedSds> {
-  const [grpc, protoLoader] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')])
-  const options = {keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, json: true}
+  const grpc = await import('@grpc/grpc-js')
   const json = prunedDescriptor('sds')
-  const definition = json === undefined
-    ? protoLoader.loadSync([...SDS_PROTO_FILES], {...options, includeDirs: [dirname(findProtoFile())]})
-    : protoLoader.fromJSON(json, options)
+  if (json !== undefined) {
+    const Client = grpc.makeClientConstructor(await grpcService(json, SDS_SERVICE, SHAPE), SDS_SERVICE)
+    return {service: Client.service, Client}
+  }
+  const protoLoader = await import('@grpc/proto-loader')
+  const definition = protoLoader.loadSync([...SDS_PROTO_FILES], {keepCase: true, ...SHAPE, includeDirs: [dirname(findProtoFile())]})
   const Client = grpc.loadPackageDefinition(definition)['envoy']
   const service = lookup(Client, SDS_SERVICE.split('.').slice(1)) as Grpc.ServiceClientConstructor
   return {service: service.service, Client: service}
