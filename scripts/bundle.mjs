@@ -108,6 +108,14 @@ const lazyBuiltin = (name) => `const load = () => require(${JSON.stringify(name)
 module.exports = new Proxy({}, {get: (_, key) => load()[key], has: (_, key) => key in load(),
   ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => Object.getOwnPropertyDescriptor(load(), key)})`
 
+/** The trimmed stand-ins, by the specifier they replace. */
+const TRIMMED = {
+  'wsl-utils': () => "export {default as isWsl} from 'is-wsl'",
+  '@oclif/core': () => `Object.defineProperties(exports, {${Object.entries(OCLIF_PARTS).map(([name, load]) => `${name}: {enumerable: true, get: () => ${load}}`).join(', ')}})`,
+  'debug': ({real}) => `const off = Object.assign(() => {}, {enabled: false, extend: () => off, log: () => {}})
+module.exports = process.env.DEBUG ? require(${JSON.stringify(real)}) : Object.assign(() => off, {enable() {}, disable: () => '', enabled: () => false})`,
+}
+
 const startupTrims = {
   name: 'startup-trims',
   setup(build) {
@@ -121,20 +129,13 @@ const startupTrims = {
       importer.includes('node_modules') ? {path, namespace: 'lazy-builtin', pluginData: {resolveDir}} : undefined)
     build.onLoad({filter: /.*/, namespace: 'lazy-builtin'}, ({path, pluginData}) =>
       ({contents: lazyBuiltin(path.startsWith('node:') ? path : `node:${path}`), loader: 'js', resolveDir: pluginData.resolveDir}))
-    build.onResolve({filter: /^wsl-utils$/}, ({resolveDir}) => ({path: 'wsl-utils', namespace: 'trim', pluginData: {resolveDir}}))
-    build.onResolve({filter: /^@oclif\/core$/}, ({resolveDir}) => ({path: 'oclif-core', namespace: 'trim', pluginData: {resolveDir}}))
-    build.onResolve({filter: /^debug$/, namespace: 'file'}, async ({resolveDir, kind}) => {
-      const real = await build.resolve('debug', {resolveDir, kind, namespace: 'real'})
-      return {path: 'debug', namespace: 'trim', pluginData: {resolveDir, real: real.path}}
+    build.onResolve({filter: /^(wsl-utils|@oclif\/core)$/}, ({path, resolveDir}) => ({path, namespace: 'trim', pluginData: {resolveDir}}))
+    build.onResolve({filter: /^debug$/, namespace: 'file'}, async ({path, resolveDir, kind}) => {
+      const real = await build.resolve(path, {resolveDir, kind, namespace: 'real'})
+      return {path, namespace: 'trim', pluginData: {resolveDir, real: real.path}}
     })
-    build.onLoad({filter: /.*/, namespace: 'trim'}, ({path, pluginData}) => {
-      if (path === 'wsl-utils') return {contents: "export {default as isWsl} from 'is-wsl'", loader: 'js', resolveDir: pluginData.resolveDir}
-      const contents = path === 'oclif-core'
-        ? `Object.defineProperties(exports, {${Object.entries(OCLIF_PARTS).map(([name, load]) => `${name}: {enumerable: true, get: () => ${load}}`).join(', ')}})`
-        : `const off = Object.assign(() => {}, {enabled: false, extend: () => off, log: () => {}})
-module.exports = process.env.DEBUG ? require(${JSON.stringify(pluginData.real)}) : Object.assign(() => off, {enable() {}, disable: () => '', enabled: () => false})`
-      return {contents, loader: 'js', resolveDir: pluginData.resolveDir}
-    })
+    build.onLoad({filter: /.*/, namespace: 'trim'}, ({path, pluginData}) =>
+      ({contents: TRIMMED[path](pluginData), loader: 'js', resolveDir: pluginData.resolveDir}))
   },
 }
 

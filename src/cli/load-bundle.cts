@@ -28,9 +28,10 @@ interface RunOptions {
 }
 
 /**
- * Large packages few commands (or few moments of a run) use, each bundled apart in dist/bundle/vendor/<chunk>.cjs (with its own
- * code cache), so a command reads and compiles them only when it requires them. Package -> chunk.
- * A chunk exports its last package; reflect-metadata, the polyfill @peculiar/x509 needs, loads first.
+ * Large packages few commands (or few moments of a run) use, each bundled apart in
+ * dist/bundle/vendor/<chunk>.cjs with its own code cache, so a command reads and compiles them only
+ * when it requires them. Package -> chunk. A chunk exports its last package; reflect-metadata, the
+ * polyfill @peculiar/x509 needs, loads first.
  */
 const VENDOR_CHUNKS: Readonly<Record<string, string>> = {
   'undici': 'undici',
