@@ -85,15 +85,17 @@ const moduleRequire = {
 
 /**
  * Start-up trims, measured by the cli bench:
+ * - oclif's help renders every text it prints as an EJS template, compiling each with `new Function`
+ *   (which no code cache keeps); a text without `<%` renders as itself, so only templates go to EJS.
+ * - oclif sorts its commands with localeCompare at every start, which makes V8 load ICU's collation
+ *   data (~3 MB of a long-running tbot's RSS); our ids are lowercase ASCII, in the same order by code
+ *   unit, so the bundle compares them as plain strings.
  * - '@oclif/core' is served by its parts, each loaded when first read, instead of its index, which
  *   loads every part and checks the Node version with semver at load.
  * - 'debug' loads only when DEBUG is set: oclif makes a logger per namespace at load, and debug's Node
  *   side loads tty and net to choose colours, for output nobody sees otherwise.
  * - 'wsl-utils' is only asked isWsl (oclif's getPlatform, at every start): it comes from 'is-wsl', which
  *   wsl-utils re-exports, without wsl-utils' PowerShell helpers and their child_process.
- * - oclif sorts its commands with localeCompare at every start, which makes V8 load ICU's collation
- *   data (~3 MB of a long-running tbot's RSS); our ids are lowercase ASCII, in the same order by code
- *   unit, so the bundle compares them as plain strings.
  * - Node's child_process, readline and perf_hooks, which packages require at load and most runs never
  *   call, load on first use: each require inside a package gets an object that forwards to the module.
  */
@@ -108,6 +110,12 @@ const lazyBuiltin = (name) => `const load = () => require(${JSON.stringify(name)
 module.exports = new Proxy({}, {get: (_, key) => load()[key], has: (_, key) => key in load(),
   ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => Object.getOwnPropertyDescriptor(load(), key)})`
 
+/** Two lines of oclif, changed in the bundle (the first two trims above). */
+const OCLIF_PATCHES = [
+  {file: '@oclif/core/lib/config/plugin.js', from: '.sort((a, b) => a.id.localeCompare(b.id))', to: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))'},
+  {file: '@oclif/core/lib/help/util.js', from: 'return ejs_1.default.render(t, context);', to: "return t.includes('<%') ? ejs_1.default.render(t, context) : t;"},
+]
+
 /** The trimmed stand-ins, by the specifier they replace. */
 const TRIMMED = {
   'wsl-utils': () => "export {default as isWsl} from 'is-wsl'",
@@ -119,11 +127,11 @@ module.exports = process.env.DEBUG ? require(${JSON.stringify(real)}) : Object.a
 const startupTrims = {
   name: 'startup-trims',
   setup(build) {
-    build.onLoad({filter: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/}, async ({path}) => {
+    build.onLoad({filter: /@oclif[\\/]core[\\/]lib[\\/](config[\\/]plugin|help[\\/]util)\.js$/}, async ({path}) => {
+      const {from, to} = OCLIF_PATCHES.find((patch) => path.replaceAll('\\', '/').endsWith(patch.file))
       const text = await readFile(path, 'utf8')
-      const sorted = text.replace('.sort((a, b) => a.id.localeCompare(b.id))', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))')
-      if (sorted === text) throw new Error(`${path}: oclif's command sort changed; update scripts/bundle.mjs`)
-      return {contents: sorted, loader: 'js'}
+      if (!text.includes(from)) throw new Error(`${path}: no longer holds \`${from}\`; update scripts/bundle.mjs`)
+      return {contents: text.replace(from, to), loader: 'js'}
     })
     build.onResolve({filter: LAZY_BUILTINS}, ({path, importer, resolveDir}) =>
       importer.includes('node_modules') ? {path, namespace: 'lazy-builtin', pluginData: {resolveDir}} : undefined)

@@ -87,16 +87,32 @@ function chunkRequire(bundleDir: string): (file: string) => RequireFunction {
 /**
  * The CommonJS wrapper around the file, joined to it as bytes: a string joined to a string would
  * leave two copies of a megabyte-sized source in the heap until a full collection, the file's and
- * the wrapped one V8 keeps. The bundle is ASCII (esbuild's charset=ascii), so latin1 decodes it
- * with no UTF-8 work.
+ * the wrapped one V8 keeps. The file is read straight into place between the two, and decoded once:
+ * the bundle is ASCII (esbuild's charset=ascii), so latin1 decodes it with no UTF-8 work.
  */
 const WRAPPER_HEAD = Buffer.from('(function (exports, require, module, __filename, __dirname) { ', 'latin1')
 const WRAPPER_TAIL = Buffer.from('\n});', 'latin1')
 
+function readWrapped(file: string): {source: string; stamp: Buffer} {
+  const fd = fs.openSync(file, 'r')
+  try {
+    const stat = fs.fstatSync(fd)
+    const bytes = Buffer.allocUnsafe(WRAPPER_HEAD.length + stat.size + WRAPPER_TAIL.length)
+    WRAPPER_HEAD.copy(bytes, 0)
+    for (let read = 0, n = -1; read < stat.size; read += n) {
+      n = fs.readSync(fd, bytes, WRAPPER_HEAD.length + read, stat.size - read, read)
+      if (n === 0) throw new Error(`${file}: shorter than its size; rebuild with npm run build`)
+    }
+    WRAPPER_TAIL.copy(bytes, WRAPPER_HEAD.length + stat.size)
+    return {source: bytes.toString('latin1'), stamp: bundleStamp(stat)}
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
 function loadBundle(file: string, requireFor: (file: string) => RequireFunction): unknown {
-  const source = Buffer.concat([WRAPPER_HEAD, fs.readFileSync(file), WRAPPER_TAIL]).toString('latin1')
+  const {source, stamp} = readWrapped(file)
   const cacheFile = file.replace(/\.cjs$/, '.v8cache')
-  const stamp = bundleStamp(file)
   const cachedData = readCache(cacheFile, stamp)
   const script = new vm.Script(source, {filename: file, cachedData})
   if (cachedData === undefined || script.cachedDataRejected === true) keepCacheAtExit(script, cacheFile, stamp)
@@ -117,8 +133,7 @@ function loadBundle(file: string, requireFor: (file: string) => RequireFunction)
  */
 const STAMP_BYTES = 16
 
-function bundleStamp(file: string): Buffer {
-  const stat = fs.statSync(file)
+function bundleStamp(stat: fs.Stats): Buffer {
   const stamp = Buffer.alloc(STAMP_BYTES)
   stamp.writeDoubleLE(stat.size, 0)
   stamp.writeDoubleLE(stat.mtimeMs, 8)
