@@ -38,3 +38,20 @@ export function opsPerSecond(fn: () => void, ms = 1000): number {
   }
   return (n * 1000) / (t - t0)
 }
+
+/**
+ * `clients` loops at once, each awaiting `op(client)` back to back for about `ms`: how many
+ * operations completed, and how many per second.
+ */
+export async function closedLoop(op: (client: number) => Promise<unknown>, clients: number, ms: number): Promise<{done: number; perSec: number}> {
+  let done = 0
+  const t0 = performance.now()
+  const deadline = t0 + ms
+  await Promise.all(Array.from({length: clients}, async (_, i) => {
+    while (performance.now() < deadline) {
+      await op(i)
+      done++
+    }
+  }))
+  return {done, perSec: (done * 1000) / (performance.now() - t0)}
+}

@@ -24,7 +24,7 @@ import {encodeChallengeRequest, parseChallengeResponse} from '../src/lib/wire/bo
 import {encodeX509Request} from '../src/lib/wire/issue.js'
 import {API} from '../src/lib/wire/paths.js'
 import type {BenchFigure} from './types.js'
-import {median} from './_util.js'
+import {closedLoop, median} from './_util.js'
 import {startBenchServer} from './_server.js'
 
 const CLIENTS = 8
@@ -46,18 +46,7 @@ function seeds(jwks: string, keys: readonly string[]): string {
 }
 
 async function rate(op: (i: number) => Promise<unknown>, clients: number): Promise<number> {
-  const once = async () => {
-    let done = 0
-    const t0 = performance.now()
-    const deadline = t0 + ROUND_MS
-    await Promise.all(Array.from({length: clients}, async (_, i) => {
-      while (performance.now() < deadline) {
-        await op(i)
-        done++
-      }
-    }))
-    return (done * 1000) / (performance.now() - t0)
-  }
+  const once = async () => (await closedLoop(op, clients, ROUND_MS)).perSec
   await once() // warm-up
   const rounds: number[] = []
   for (let i = 0; i < ROUNDS; i++) rounds.push(await once())

@@ -30,7 +30,7 @@ import {startHaCluster} from '../test/e2e/ha-harness.js'
 import {startTestPostgres} from '../test/helpers/postgres.js'
 import {startTestServer} from '../test/helpers/server.js'
 import type {BenchFigure} from './types.js'
-import {median} from './_util.js'
+import {closedLoop, median} from './_util.js'
 
 const CLIENTS = 32
 const ROUNDS = 3
@@ -40,16 +40,7 @@ const SEEDS = `kind: workload_identity\nversion: v1\nmetadata: {name: bench, lab
   `kind: role\nversion: v6\nmetadata: {name: bench}\nspec: {allow: {workload_identity_labels: {bench: ['yes']}, rules: [{resources: [workload_identity], verbs: [list, read]}]}}\n`
 
 async function round(op: (i: number) => Promise<unknown>): Promise<number> {
-  let done = 0
-  const t0 = performance.now()
-  const deadline = t0 + ROUND_MS
-  await Promise.all(Array.from({length: CLIENTS}, async (_, i) => {
-    while (performance.now() < deadline) {
-      await op(i)
-      done++
-    }
-  }))
-  return (done * 1000) / (performance.now() - t0)
+  return (await closedLoop(op, CLIENTS, ROUND_MS)).perSec
 }
 
 async function perSecond(op: (i: number) => Promise<unknown>): Promise<number> {

@@ -22,7 +22,7 @@ import {signIdentityFile} from '../src/cli/auth-sign.js'
 import {parseResources} from '../src/lib/resources/parse.js'
 import {HttpsJsonClient} from '../src/lib/net/https-client.js'
 import type {BenchFigure} from './types.js'
-import {median} from './_util.js'
+import {closedLoop, median} from './_util.js'
 import {startBenchServer} from './_server.js'
 
 const CLIENTS = 32
@@ -53,17 +53,9 @@ interface Round {
 
 /** Runs `op` on every client in a loop for ROUND_MS. */
 async function round(op: (i: number) => Promise<unknown>, clients: number, cpu: CpuClock): Promise<Round> {
-  let done = 0
   const cpu0 = cpu()
-  const t0 = performance.now()
-  const deadline = t0 + ROUND_MS
-  await Promise.all(Array.from({length: clients}, async (_, i) => {
-    while (performance.now() < deadline) {
-      await op(i)
-      done++
-    }
-  }))
-  return {perSec: (done * 1000) / (performance.now() - t0), cpuUsPerOp: (cpu() - cpu0) / done}
+  const {done, perSec} = await closedLoop(op, clients, ROUND_MS)
+  return {perSec, cpuUsPerOp: (cpu() - cpu0) / done}
 }
 
 async function measure(op: (i: number) => Promise<unknown>, clients: number, cpu: CpuClock): Promise<Round> {
