@@ -4,25 +4,14 @@
  * below) spares tbot parsing the ~40 vendored .proto files behind SDS (~4 MB of idle RSS, ~0.1 s);
  * without a build (tsx, a checkout) the loaders parse the .proto files with proto-loader instead.
  */
-import {existsSync, readFileSync} from 'node:fs'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import type * as Grpc from '@grpc/grpc-js'
 import type * as ProtoLoader from '@grpc/proto-loader'
 import type {INamespace as ProtobufNamespace, Type as ProtobufType} from 'protobufjs'
+import {findUpward} from './package-file.js'
 
 export type DescriptorJson = Parameters<typeof ProtoLoader.fromJSON>[0]
-
-/** `relative` in this module's directory or the nearest one above that holds it (dist/src/lib/… or a bundle in dist/). */
-export function findUpward(relative: string): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, relative)
-    if (existsSync(candidate)) return candidate
-    dir = dirname(dir)
-  }
-  return undefined
-}
 
 /** dist/proto/<name>.json as the build wrote it, or undefined when there is none. */
 export function prunedDescriptor(name: 'workload' | 'sds'): DescriptorJson | undefined {

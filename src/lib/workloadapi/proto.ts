@@ -6,7 +6,8 @@
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type * as Grpc from '@grpc/grpc-js'
-import {findUpward, grpcService, prunedDescriptor} from './descriptors.js'
+import {grpcService, prunedDescriptor} from './descriptors.js'
+import {findUpward} from './package-file.js'
 
 export interface X509SvidMessage {
   spiffe_id: string

@@ -3,11 +3,10 @@
  * built by scripts/build.mjs into native/build/peercred.node; getsockopt(2) SO_PEERCRED, see unix(7)).
  * The kernel records the credentials at connect(), so every call on the connection shares them.
  */
-import {existsSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import type {Socket} from 'node:net'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {join} from 'node:path'
+import {findUpward} from '../package-file.js'
 
 export interface PeerCred {
   readonly pid: number
@@ -23,15 +22,9 @@ interface Addon {
 
 let addon: Addon | undefined
 
-/** native/build/peercred.node at the package root, from src/ (tsx) or dist/src/. */
+/** native/build/peercred.node at the package root. */
 export function findPeerCredAddon(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'native', 'build', 'peercred.node')
-    if (existsSync(candidate)) return candidate
-    dir = dirname(dir)
-  }
-  return undefined
+  return findUpward(join('native', 'build', 'peercred.node'))
 }
 
 /** Loads the addon once; throws with the fix when it was not built. */
