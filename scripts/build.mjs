@@ -75,7 +75,7 @@ if (existsSync(addon)) {
   run('gcc', ['-O2', '-shared', '-fPIC', '-I', include, addon, '-o', join(root, 'native/build/peercred.node')])
 }
 
-// Each bundle's V8 code cache (scripts/warm-code-cache.mjs says from what).
-for (const bin of Object.keys(roots)) {
+// Each bundle's V8 code cache (scripts/warm-code-cache.mjs says from what), for the bins bundled above.
+for (const bin of Object.keys(roots).filter((b) => existsSync(join(root, 'dist/bundle', `${b}.cjs`)))) {
   run(process.execPath, [join(root, 'scripts/warm-code-cache.mjs'), bin], {stdio: 'ignore'})
 }

@@ -166,7 +166,8 @@ function keepCacheAtExit(script: vm.Script, cacheFile: string, stamp: Buffer): v
       fs.writeFileSync(temp, Buffer.concat([stamp, script.createCachedData()]))
       fs.renameSync(temp, cacheFile)
     } catch {
-      // Not writable here: the next start compiles again.
+      // Not writable here (or no room): the next start compiles again.
+      fs.rmSync(temp, {force: true})
     }
   })
 }
