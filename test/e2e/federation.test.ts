@@ -90,7 +90,9 @@ describe('federation between two clusters over https_web', () => {
       const config = join(dir, `${side.td}-tbot.yaml`)
       writeFileSync(config, tbotConfig(side, token, webCaPath,
         `services:\n  - type: workload-identity-api\n    listen: unix://${side.socket}\n    selector:\n      name: example-workload-identity\n`))
-      side.tbot = spawnNode([join(REPO, 'bin/tbot.js'), 'start', '-c', config], {...process.env, NO_COLOR: '1'})
+      // tbot polls the trust bundle (once a minute by default) and may join before its server has the
+      // other domain's bundle: a 250 ms poll keeps the 60 s wait below from racing the first poll.
+      side.tbot = spawnNode([join(REPO, 'bin/tbot.js'), 'start', '-c', config], {...process.env, NO_COLOR: '1', SVIDKIT_TBOT_BUNDLE_POLL_INTERVAL: '250ms'})
     }
     for (const side of Object.values(sides)) {
       await waitFor(`${side.td} federated bundle`, async () => (await federation(side.backend, side.td === 'a.example' ? 'b.example' : 'a.example')).status?.current_bundle,
