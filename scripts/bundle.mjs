@@ -39,7 +39,6 @@ function entrySource(root, bin, completion) {
   return [
     `const cli = require(${JSON.stringify(join(root, 'dist/src/cli/run.js'))})`,
     'exports.run = cli.run',
-    'exports.runCli = cli.runCli',
     `Object.defineProperty(exports, 'startLean', {get: () => require(${JSON.stringify(join(root, 'dist/src/lib/idle-memory.js'))}).startLean})`,
     'exports.COMMANDS = Object.defineProperties({}, {',
     ...getters,
@@ -96,8 +95,18 @@ const moduleRequire = {
  *   side loads tty and net to choose colours, for output nobody sees otherwise.
  * - 'wsl-utils' is only asked isWsl (oclif's getPlatform, at every start): it comes from 'is-wsl', which
  *   wsl-utils re-exports, without wsl-utils' PowerShell helpers and their child_process.
- * - Node's child_process, readline and perf_hooks, which packages require at load and most runs never
- *   call, load on first use: each require inside a package gets an object that forwards to the module.
+ * - Packages oclif requires at load and a run rarely calls load at first use (LAZY_PACKAGES):
+ *   tinyglobby and minimatch find plugins and command files by pattern (the explicit strategy never
+ *   does), lilconfig reads oclif settings from rc files, ejs renders help templates (few texts are),
+ *   cli-spinners is the spinners' frames (parsing them is most of what loading oclif's ux costs).
+ * - oclif's error handler requires its help module at load, for the help it prints after some usage
+ *   errors: the bundle requires it there, when it is needed.
+ * - supports-color checks whether stdout and stderr are terminals at load, which loads Node's tty and
+ *   net; in the bundle it checks when a stream's colour is first asked for. chalk's own copy of it
+ *   gives its default instances, which the bundle never uses (src/cli/colors.ts makes its own), no
+ *   colour, without checking.
+ * Node's own modules that most runs never call (tty, crypto, ...) load at first use too: the loader
+ * serves them (LAZY_BUILTINS in src/cli/load-bundle.cts).
  */
 const OCLIF_PARTS = {
   Command: "require('@oclif/core/command').Command", Flags: "require('@oclif/core/flags')",
@@ -105,21 +114,39 @@ const OCLIF_PARTS = {
   Config: "require('@oclif/core/config').Config", run: "require('@oclif/core/run').run",
   flush: "require('@oclif/core/flush').flush", ux: "require('@oclif/core/ux').ux",
 }
-const LAZY_BUILTINS = /^(node:)?(child_process|readline|perf_hooks)$/
-const lazyBuiltin = (name) => `const load = () => require(${JSON.stringify(name)})
-module.exports = new Proxy({}, {get: (_, key) => load()[key], has: (_, key) => key in load(),
-  ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => Object.getOwnPropertyDescriptor(load(), key)})`
 
-/** Two lines of oclif, changed in the bundle (the first two trims above). */
-const OCLIF_PATCHES = [
+/** Lines of packages, changed in the bundle (trims above). */
+const PATCHES = [
   {file: '@oclif/core/lib/config/plugin.js', from: '.sort((a, b) => a.id.localeCompare(b.id))', to: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))'},
   {file: '@oclif/core/lib/help/util.js', from: 'return ejs_1.default.render(t, context);', to: "return t.includes('<%') ? ejs_1.default.render(t, context) : t;"},
+  {file: '@oclif/core/lib/errors/handle.js', from: 'const index_1 = require("../help/index");', to: 'const index_1 = {get Help() { return require("../help/index").Help; }};'},
+  {
+    file: 'node_modules/supports-color/index.js',
+    from: '\tstdout: getSupportLevel({isTTY: tty.isatty(1)}),\n\tstderr: getSupportLevel({isTTY: tty.isatty(2)})',
+    to: '\tget stdout() { return getSupportLevel({isTTY: tty.isatty(1)}); },\n\tget stderr() { return getSupportLevel({isTTY: tty.isatty(2)}); }',
+  },
 ]
+const patchedFiles = new RegExp(`(${PATCHES.map(({file}) => file.replaceAll('.', '\\.').replaceAll('/', '[\\\\/]')).join('|')})$`)
+
+const LAZY_PACKAGES = ['tinyglobby', 'minimatch', 'lilconfig', 'ejs', 'cli-spinners']
+
+/**
+ * An object that forwards to the package, required at its first use (as the loader's stand-ins for
+ * Node's modules). `__esModule` is answered from the package itself, read here, as TypeScript's
+ * import helpers ask it at load.
+ */
+const lazyPackage = ({real}) => `let loaded
+const load = () => (loaded ??= require(${JSON.stringify(real)}))
+module.exports = new Proxy({}, {get: (_, key) => (key === '__esModule' ? ${createRequire(import.meta.url)(real).__esModule === true} : load()[key]),
+  has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => { const found = Reflect.getOwnPropertyDescriptor(load(), key); return found && {...found, configurable: true} }})`
 
 /** The trimmed stand-ins, by the specifier they replace. */
 const TRIMMED = {
+  ...Object.fromEntries(LAZY_PACKAGES.map((name) => [name, lazyPackage])),
   'wsl-utils': () => "export {default as isWsl} from 'is-wsl'",
   '@oclif/core': () => `Object.defineProperties(exports, {${Object.entries(OCLIF_PARTS).map(([name, load]) => `${name}: {enumerable: true, get: () => ${load}}`).join(', ')}})`,
+  '#supports-color': () => 'export default {stdout: false, stderr: false}',
   'debug': ({real}) => `const off = Object.assign(() => {}, {enabled: false, extend: () => off, log: () => {}})
 module.exports = process.env.DEBUG ? require(${JSON.stringify(real)}) : Object.assign(() => off, {enable() {}, disable: () => '', enabled: () => false})`,
 }
@@ -127,19 +154,18 @@ module.exports = process.env.DEBUG ? require(${JSON.stringify(real)}) : Object.a
 const startupTrims = {
   name: 'startup-trims',
   setup(build) {
-    build.onLoad({filter: /@oclif[\\/]core[\\/]lib[\\/](config[\\/]plugin|help[\\/]util)\.js$/}, async ({path}) => {
-      const {from, to} = OCLIF_PATCHES.find((patch) => path.replaceAll('\\', '/').endsWith(patch.file))
+    build.onLoad({filter: patchedFiles}, async ({path}) => {
+      const {from, to} = PATCHES.find((patch) => path.replaceAll('\\', '/').endsWith(patch.file))
       const text = await readFile(path, 'utf8')
       if (!text.includes(from)) throw new Error(`${path}: no longer holds \`${from}\`; update scripts/bundle.mjs`)
       return {contents: text.replace(from, to), loader: 'js'}
     })
-    build.onResolve({filter: LAZY_BUILTINS}, ({path, importer, resolveDir}) =>
-      importer.includes('node_modules') ? {path, namespace: 'lazy-builtin', pluginData: {resolveDir}} : undefined)
-    build.onLoad({filter: /.*/, namespace: 'lazy-builtin'}, ({path, pluginData}) =>
-      ({contents: lazyBuiltin(path.startsWith('node:') ? path : `node:${path}`), loader: 'js', resolveDir: pluginData.resolveDir}))
     build.onResolve({filter: /^(wsl-utils|@oclif\/core)$/}, ({path, resolveDir}) => ({path, namespace: 'trim', pluginData: {resolveDir}}))
-    build.onResolve({filter: /^debug$/, namespace: 'file'}, async ({path, resolveDir, kind}) => {
-      const real = await build.resolve(path, {resolveDir, kind, namespace: 'real'})
+    build.onResolve({filter: /^#supports-color$/}, ({path, importer, resolveDir}) =>
+      (/[\\/]chalk[\\/]/.test(importer) ? {path, namespace: 'trim', pluginData: {resolveDir}} : undefined))
+    // The stand-ins require the real package, so its CommonJS build, whatever the importer's syntax.
+    build.onResolve({filter: new RegExp(`^(debug|${LAZY_PACKAGES.join('|')})$`), namespace: 'file'}, async ({path, resolveDir}) => {
+      const real = await build.resolve(path, {resolveDir, kind: 'require-call', namespace: 'real'})
       return {path, namespace: 'trim', pluginData: {resolveDir, real: real.path}}
     })
     build.onLoad({filter: /.*/, namespace: 'trim'}, ({path, pluginData}) =>

@@ -1,34 +1,32 @@
 #!/usr/bin/env node
-// `node scripts/warm-code-cache.mjs BIN`, run by the build: the bundle's V8 code cache holds the
-// functions one process compiled (src/cli/load-bundle.cts writes it at exit), and V8 reads all of it
-// at every start, so one process runs what most starts run and no more: `--help` and, for tctl,
-// `get` on a throwaway local cluster (made by other processes first, so their functions stay out).
-// Output is the build's to discard.
+// `node scripts/warm-code-cache.mjs BIN`, run by the build: the code caches the build ships, each left
+// by the bin shim's loader (src/cli/load-bundle.cts) at the exit of a real run: `BIN --help` writes
+// the bundle's own cache (what lines with no command word use) and, for tctl, `get` on a throwaway
+// local cluster writes get's (`init` and `create` make the cluster first, and leave theirs). Other
+// commands write theirs at their first successful run. Output is the build's to discard.
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
+import {mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = process.argv[2]
-const binFile = join(root, 'bin', `${bin}.js`)
-const cache = join(root, 'dist/bundle', `${bin}.v8cache`)
+const bundleDir = join(root, 'dist/bundle')
 const scratch = mkdtempSync(join(tmpdir(), 'svidkit-warm-'))
-process.env.SVIDKIT_DATA_DIR = join(scratch, 'data')
+const run = (...argv) => execFileSync(process.execPath, [join(root, 'bin', `${bin}.js`), ...argv], {stdio: 'ignore', env: {...process.env, SVIDKIT_DATA_DIR: join(scratch, 'data')}})
 try {
+  for (const name of readdirSync(bundleDir)) {
+    if (name.startsWith(`${bin}.`) && name.endsWith('.v8cache')) rmSync(join(bundleDir, name))
+  }
+  run('--help')
   if (bin === 'tctl') {
     const resource = join(scratch, 'wi.yaml')
     writeFileSync(resource, 'kind: workload_identity\nversion: v1\nmetadata:\n  name: warm\nspec:\n  spiffe:\n    id: /warm\n')
-    for (const argv of [['init', '--cluster-name', 'warm.example'], ['create', resource]]) {
-      execFileSync(process.execPath, [binFile, ...argv], {stdio: 'ignore'})
-    }
+    run('init', '--cluster-name', 'warm.example')
+    run('create', resource)
+    run('get', 'workload_identity')
   }
-  rmSync(cache, {force: true})
-  const bundle = createRequire(import.meta.url)('../dist/src/cli/load-bundle.cjs').loadBinary(bin, binFile)
-  const lines = bin === 'tctl' ? [['get', 'workload_identity'], ['--help']] : [['--help']]
-  for (const argv of lines) await bundle.runCli(bin, argv, join(root, 'clis', bin, 'package.json'))
 } finally {
   rmSync(scratch, {recursive: true, force: true})
 }

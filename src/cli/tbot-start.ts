@@ -39,7 +39,7 @@ export interface AgentRun {
 }
 
 export async function runTbotStart(input: StartInput): Promise<AgentRun> {
-  const [{buildTbotConfig}, {runAgent}, {connectTbot}, {workloadApiStarter}, {createLogger, parseLogFormat}, {resolveDataDir}] = await Promise.all([
+  const [{buildTbotConfig}, {runAgent}, {connectTbot}, {workloadApiStarter}, {createLogger, drained, parseLogFormat}, {resolveDataDir}] = await Promise.all([
     import('../lib/tbot/config/one-line.js'), import('../lib/tbot/agent.js'), import('../lib/tbot/connect.js'), import('../lib/tbot/workload-api.js'),
     import('../lib/log.js'), import('../lib/backend/local/data-dir.js'),
   ])
@@ -55,6 +55,7 @@ export async function runTbotStart(input: StartInput): Promise<AgentRun> {
     await runAgent(config, {connect, log, loadConfig: build, startWorkloadApi: workloadApiStarter({bundlePollIntervalMs}), bundlePollIntervalMs, onSettled: optimizeFromNowOn})
   } finally {
     await diag?.close()
+    await drained(process.stderr)
   }
   return {oneshot: config.oneshot}
 }

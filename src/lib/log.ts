@@ -18,6 +18,7 @@
  * value that holds a PEM private key or looks like a compact JWT is redacted too. Messages themselves
  * are not rewritten: callers never put secrets in a message.
  */
+import {once} from 'node:events'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 export type LogFormat = 'text' | 'json'
@@ -62,6 +63,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     now: options.now ?? (() => new Date()),
   }
   return new SinkLogger(sink, options.component ?? '', {})
+}
+
+/**
+ * Resolves once `stream` has handed every write to the system: a pipe that is full queues them, and
+ * a process that exits (src/cli/run.ts) drops what is queued.
+ */
+export async function drained(stream: NodeJS.WritableStream & {readonly writableNeedDrain?: boolean}): Promise<void> {
+  if (stream.writableNeedDrain === true) await once(stream, 'drain')
 }
 
 /** A logger that drops everything (tests, library defaults). */

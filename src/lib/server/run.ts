@@ -2,24 +2,28 @@
  * Running the server as a process: config file → logger → startServer, then wait for SIGTERM or
  * SIGINT and shut down gracefully (in-flight requests finish, audit records are flushed).
  */
+import {once} from 'node:events'
 import {createWriteStream} from 'node:fs'
-import {createLogger, type Logger} from '../log.js'
+import {createLogger, drained, type Logger} from '../log.js'
 import {loadServerConfig, type ServerConfig} from './config.js'
 import {startServer} from './start.js'
 
-function loggerFor(config: ServerConfig, debug: boolean): Logger {
+/** The server's log, and how to end it: every line written out (a file closed) before the process exits. */
+function logFor(config: ServerConfig, debug: boolean): {log: Logger; close: () => Promise<void>} {
   const output = config.log.output
-  const write = output === 'stderr'
-    ? (line: string) => void process.stderr.write(line)
-    : output === 'stdout'
-      ? (line: string) => void process.stdout.write(line)
-      : ((stream) => (line: string) => void stream.write(line))(createWriteStream(output, {flags: 'a', mode: 0o600}))
-  return createLogger({component: 'proxy', level: debug ? 'debug' : config.log.severity, format: config.log.format, write})
+  const stream = output === 'stderr' ? process.stderr : output === 'stdout' ? process.stdout : createWriteStream(output, {flags: 'a', mode: 0o600})
+  const log = createLogger({component: 'proxy', level: debug ? 'debug' : config.log.severity, format: config.log.format, write: (line) => void stream.write(line)})
+  const close = async () => {
+    if (stream === process.stderr || stream === process.stdout) return drained(stream)
+    stream.end()
+    await once(stream, 'close')
+  }
+  return {log, close}
 }
 
 export async function runServer(configFile: string, options: {version: string; debug: boolean}): Promise<void> {
   const config = await loadServerConfig(configFile)
-  const log = loggerFor(config, options.debug)
+  const {log, close} = logFor(config, options.debug)
   const server = await startServer(config, {version: options.version, logger: log})
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -37,4 +41,5 @@ export async function runServer(configFile: string, options: {version: string; d
     process.on('SIGINT', stop)
   })
   log.info('Server stopped')
+  await close()
 }
