@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import {createHash, X509Certificate} from 'node:crypto'
-import {writeFileSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {connect} from 'node:tls'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -13,7 +14,7 @@ import {describe, it} from 'node:test'
 import {readIdentityFile} from '../../src/lib/backend/identity-file.js'
 import {RemoteBackend} from '../../src/lib/backend/remote/admin.js'
 import {HttpsJsonClient} from '../../src/lib/net/https-client.js'
-import {cliEnv, start} from '../helpers/cli.js'
+import {binPath, cliEnv, start} from '../helpers/cli.js'
 import {freePort, serverConfig, startTestServer} from '../helpers/server.js'
 import {tempDir} from '../helpers/tmp.js'
 import {makeIntermediateCa, makeRootCa, makeServerCert} from '../helpers/pki.js'
@@ -63,6 +64,20 @@ describe('the server process', () => {
     } finally {
       await server.stop()
     }
+  })
+
+  it('writes its log to a file, every line of it there once it has exited', async () => {
+    const dir = tempDir()
+    const logFile = join(dir, 'teleport.log')
+    const configFile = join(dir, 'teleport.yaml')
+    writeFileSync(configFile, serverConfig(join(dir, 'data'), await freePort(), 'example.teleport.sh', '', `  log:\n    output: ${logFile}`))
+    const child = spawn(process.execPath, [binPath('teleport'), 'start', '-c', configFile], {env: cliEnv(), stdio: 'ignore'})
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    const logged = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '')
+    await until(() => logged().includes('Auth and proxy service is ready'))
+    child.kill('SIGTERM')
+    assert.equal(await exited, 0)
+    assert.match(logged(), /Received signal, shutting down gracefully[\s\S]*Server stopped\n$/)
   })
 
   it('serves https_keypairs, and still checks client certificates against the cluster CA', async () => {
