@@ -101,10 +101,11 @@ const moduleRequire = {
  *   cli-spinners is the spinners' frames (parsing them is most of what loading oclif's ux costs).
  * - oclif's error handler requires its help module at load, for the help it prints after some usage
  *   errors: the bundle requires it there, when it is needed.
- * - supports-color checks whether stdout and stderr are terminals at load, which loads Node's tty and
- *   net; in the bundle it checks when a stream's colour is first asked for. chalk's own copy of it
- *   gives its default instances, which the bundle never uses (src/cli/colors.ts makes its own), no
- *   colour, without checking.
+ * - supports-color checks whether stdout and stderr are terminals at load, with tty.isatty, which
+ *   loads Node's tty and net; in the bundle it checks when a stream's colour is first asked for, by
+ *   the stream's isTTY (as its own supportsColor(stream) does), which loads tty only for a terminal.
+ *   chalk's own copy of it gives its default instances, which the bundle never uses
+ *   (src/cli/colors.ts makes its own), no colour, without checking.
  * Node's own modules that most runs never call (tty, crypto, ...) load at first use too: the loader
  * serves them (LAZY_BUILTINS in src/cli/load-bundle.cts).
  */
@@ -123,7 +124,7 @@ const PATCHES = [
   {
     file: 'node_modules/supports-color/index.js',
     from: '\tstdout: getSupportLevel({isTTY: tty.isatty(1)}),\n\tstderr: getSupportLevel({isTTY: tty.isatty(2)})',
-    to: '\tget stdout() { return getSupportLevel({isTTY: tty.isatty(1)}); },\n\tget stderr() { return getSupportLevel({isTTY: tty.isatty(2)}); }',
+    to: '\tget stdout() { return getSupportLevel(process.stdout); },\n\tget stderr() { return getSupportLevel(process.stderr); }',
   },
 ]
 const patchedFiles = new RegExp(`(${PATCHES.map(({file}) => file.replaceAll('.', '\\.').replaceAll('/', '[\\\\/]')).join('|')})$`)
