@@ -99,6 +99,12 @@ const moduleRequire = {
  *   tinyglobby and minimatch find plugins and command files by pattern (the explicit strategy never
  *   does), lilconfig reads oclif settings from rc files, ejs renders help templates (few texts are),
  *   cli-spinners is the spinners' frames (parsing them is most of what loading oclif's ux costs).
+ * - oclif measures standard error's width, and picks its progress indicator by whether it is a
+ *   terminal, at load, which makes Node open it (for a pipe, loading net); the bundle does both when
+ *   they are first needed. oclif prints through the global console, whose first line checks standard
+ *   error's colours too; the bundle gives it a console per stream (still ignoring a closed pipe, as the
+ *   global one does), made when the stream is first printed to, with no colour checks: oclif formats
+ *   its text itself.
  * - oclif's error handler requires its help module at load, for the help it prints after some usage
  *   errors: the bundle requires it there, when it is needed.
  * - supports-color checks whether stdout and stderr are terminals at load, with tty.isatty, which
@@ -120,6 +126,17 @@ const OCLIF_PARTS = {
 const PATCHES = [
   {file: '@oclif/core/lib/config/plugin.js', from: '.sort((a, b) => a.id.localeCompare(b.id))', to: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))'},
   {file: '@oclif/core/lib/help/util.js', from: 'return ejs_1.default.render(t, context);', to: "return t.includes('<%') ? ejs_1.default.render(t, context) : t;"},
+  {file: '@oclif/core/lib/screen.js', from: 'exports.errtermwidth = columns || termwidth(process.stderr);', to: "Object.defineProperty(exports, 'errtermwidth', {enumerable: true, get: () => columns || termwidth(process.stderr)});"},
+  {
+    file: '@oclif/core/lib/ux/index.js',
+    from: "const ACTION_TYPE = (Boolean(process.stderr.isTTY) &&\n    !process.env.CI &&\n    !['dumb', 'emacs-color'].includes(process.env.TERM) &&\n    'spinner') ||\n    'simple';\nexports.action = ACTION_TYPE === 'spinner' ? new spinner_1.default() : new simple_1.default();\nexports.ux = {\n    action: exports.action,",
+    to: "let action;\nconst getAction = () => (action ??= Boolean(process.stderr.isTTY) && !process.env.CI && !['dumb', 'emacs-color'].includes(process.env.TERM) ? new spinner_1.default() : new simple_1.default());\nObject.defineProperty(exports, 'action', {enumerable: true, get: getAction});\nexports.ux = {\n    get action() { return getAction(); },",
+  },
+  {
+    file: '@oclif/core/lib/ux/write.js',
+    from: 'const node_util_1 = require("node:util");',
+    to: 'const node_util_1 = require("node:util");\nconst consoles = {};\nconst console = {log: (...a) => (consoles.out ??= new (require("node:console").Console)({stdout: process.stdout, colorMode: false})).log(...a), error: (...a) => (consoles.err ??= new (require("node:console").Console)({stdout: process.stderr, colorMode: false})).log(...a)};',
+  },
   {file: '@oclif/core/lib/errors/handle.js', from: 'const index_1 = require("../help/index");', to: 'const index_1 = {get Help() { return require("../help/index").Help; }};'},
   {
     file: 'node_modules/supports-color/index.js',
