@@ -67,8 +67,9 @@ export async function run(bin: string, binUrl: string): Promise<void> {
 /**
  * The binary's oclif root, its package.json read here: given both, oclif neither searches for the
  * root nor reads the file again (@oclif/core lib/config/plugin.js), some milliseconds of each start.
+ * The binaries take no plugins, so oclif does not look for a user's (a file read at every start).
  */
 function oclifRoot(bin: string, binUrl: string): Interfaces.LoadOptions {
   const root = fileURLToPath(new URL(`../clis/${bin}/`, binUrl))
-  return {root, pjson: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Interfaces.PJSON}
+  return {root, pjson: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Interfaces.PJSON, userPlugins: false, devPlugins: false}
 }
