@@ -1,17 +1,9 @@
 /** A real `teleport start` on a free loopback port, for the benches that measure through the server. */
 import {spawn, type ChildProcess} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {join} from 'node:path'
+import {freePort} from '../test/helpers/server.js'
 import {ROOT, benchEnv} from './_util.js'
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const {port} = probe.address() as {port: number}
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 /** Starts the server over `<dir>/data` and resolves once it says it is ready. */
 export async function startBenchServer(dir: string, clusterName: string): Promise<{child: ChildProcess; port: number}> {

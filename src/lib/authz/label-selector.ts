@@ -61,7 +61,6 @@ export function checkSelectorSize(selector: LabelSelector, field: string): void 
 
 type Test = (value: string) => boolean
 
-/** A plain value is an exact match (`^quoted$` in Teleport), so no regexp is needed for it. */
 /** What the selector's patterns have used of the instruction budget: estimated, then compiled. */
 interface Spent {
   estimated: number
@@ -70,6 +69,7 @@ interface Spent {
 
 /** One pattern's test, charged to `spent`; `where` names the value in a refusal. */
 function compileValue(expression: string, spent: Spent, where: string): Test {
+  // A plain value is an exact match (`^quoted$` in Teleport), so no regexp is needed for it.
   if (isPlainExpression(expression)) return (value) => value === expression
   const limit = SELECTOR_LIMITS.programSize
   const tooComplex = () => new BadParameterError(`${where}: the patterns are too complex; at most ${limit} regexp instructions are allowed in all`)

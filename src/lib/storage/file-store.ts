@@ -18,8 +18,6 @@ import {stagingTx, type StagedChange} from './staging-tx.js'
 
 const SUFFIX = '.json'
 
-type Staged = StagedChange
-
 export class FileResourceStore implements ResourceStore {
   constructor(private readonly dir: string, private readonly lockPath: string) {}
 
@@ -50,14 +48,14 @@ export class FileResourceStore implements ResourceStore {
   async transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return withLock(this.lockPath, async () => {
       await recoverBatches(this.dir) // a writer killed mid-batch: finish or undo it before reading
-      const staged = new Map<string, Staged>()
+      const staged = new Map<string, StagedChange>()
       const result = await fn(stagingTx(this, staged))
       await commitBatch(this.dir, [...staged.values()].map((s) => this.change(s)))
       return result
     })
   }
 
-  private change(s: Staged): FileChange {
+  private change(s: StagedChange): FileChange {
     const file = this.fileName(s.name)
     return s.resource ? {dir: s.kind, file, data: JSON.stringify(s.resource, null, 2) + '\n'} : {dir: s.kind, file}
   }

@@ -16,7 +16,6 @@ import {isConnectionFailure, withRetry} from './connect.js'
 
 export const CHANGE_CHANNEL = 'svidkit_changes'
 
-type Staged = StagedChange
 type Queryable = Pick<pg.PoolClient, 'query'>
 
 export class PostgresResourceStore implements ResourceStore {
@@ -39,7 +38,7 @@ export class PostgresResourceStore implements ResourceStore {
     let broken = false
     try {
       await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE')
-      const staged = new Map<string, Staged>()
+      const staged = new Map<string, StagedChange>()
       const result = await fn(stagingTx({get: (kind, name) => readOne(client, kind, name), list: (kind) => readAll(client, kind)}, staged))
       await writeStaged(client, [...staged.values()])
       try {
@@ -60,7 +59,7 @@ export class PostgresResourceStore implements ResourceStore {
   }
 }
 
-async function writeStaged(client: Queryable, staged: readonly Staged[]): Promise<void> {
+async function writeStaged(client: Queryable, staged: readonly StagedChange[]): Promise<void> {
   if (staged.length === 0) return
   const puts = staged.filter((s) => s.resource !== undefined)
   const deletes = staged.filter((s) => s.resource === undefined)
