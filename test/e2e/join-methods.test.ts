@@ -121,8 +121,8 @@ describe('join methods with the real binaries', () => {
     writeFileSync(tokenPath, await mint(key, serviceAccountClaims(CLUSTER, 'payments', 'processor')))
     chmodSync(server.dir, 0o755)
     const socket = join(server.dir, 'workload.sock')
-    const overview = readFileSync('/work/shared/seeds/workload-identity-overview.txt', 'utf8')
-    const yaml = /(version: v2\nproxy_server:[\s\S]*?name: payments-processor\n)/.exec(overview)?.[1] ?? ''
+    // The Workload Identity overview's tbot.yaml, as the document gives it.
+    const yaml = readFileSync(join(REPO, 'test/fixtures/tbot/overview-tbot.yaml'), 'utf8')
     assert.ok(yaml.includes('join_method: kubernetes'))
     const config = join(server.dir, 'overview.yaml')
     writeFileSync(config, yaml.replace('example.teleport.sh:443', server.addr).replace('unix:///opt/machine-id/workload.sock', `unix://${socket}`))
